@@ -1,1 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+pub mod ext;
+mod generated;
+
+pub use ext::{
+    auth::Credentials,
+    client::{Client, PageRequest, Response},
+    config::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY, Timeouts, env},
+    error::{ApiFailure, Error, Result},
+    lifecycle::{Deprecation, DeprecationNotice, LifecycleHeaders, Operation},
+    pagination::{Page, PageView, Paginated},
+    retry::{RateLimit, RetryPolicy},
+};
+/// The types of the API, generated from the spec (snapshots, pages, errors, ids).
+pub use generated::types;
+/// The operation table: versioned media type, deprecation and sunset of each operation.
+pub use generated::operations;

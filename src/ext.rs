@@ -1,0 +1,54 @@
+//! The hand-written layer over the generated client: configuration, credentials, the
+//! wire hooks (versioned Accept, User-Agent, auth, retries), lifecycle, envelope and
+//! errors. One concern per submodule.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub(crate) mod envelope;
+pub mod error;
+pub mod lifecycle;
+pub(crate) mod open_enum;
+pub mod pagination;
+pub mod retry;
+mod wire;
+
+use std::{fmt, ops::Deref, sync::Arc};
+
+use reqwest::header::HeaderValue;
+
+/// The configuration and shared state the generated client carries (its "inner type").
+/// Clones share it: one token cache, one digest nonce, one set of policies.
+#[derive(Clone)]
+pub struct Inner(Arc<Shared>);
+
+#[doc(hidden)]
+pub struct Shared {
+    pub(crate) signer: auth::Signer,
+    pub(crate) retry: retry::RetryPolicy,
+    pub(crate) timeouts: config::Timeouts,
+    pub(crate) envelope: bool,
+    pub(crate) deprecation: lifecycle::DeprecationWarnings,
+    pub(crate) max_body: usize,
+    pub(crate) user_agent: HeaderValue,
+}
+
+impl Deref for Inner {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("signer", &self.signer)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("envelope", &self.envelope)
+            .field("deprecation", &self.deprecation)
+            .field("max_body", &self.max_body)
+            .finish()
+    }
+}

@@ -1,0 +1,432 @@
+//! The public client: one method per operation of the spec, each validating its
+//! parameters before anything is sent and returning this crate's [`Error`].
+
+use std::{fmt, ops::Deref, str::FromStr};
+
+use progenitor_client::{ClientInfo, ResponseValue};
+use reqwest::{StatusCode, header::HeaderMap};
+
+use super::{
+    error::{ApiFailure, Error, Result},
+    lifecycle::{LifecycleHeaders, Operation},
+    pagination::{PageView, Paginated},
+    retry::RateLimit,
+    wire::{CallRecord, CallState},
+};
+use crate::{
+    generated::{
+        self,
+        operations::{self, spec_operation},
+    },
+    types::{
+        ApiError, ClusterName, FlexBackupSnapshot20241113, GroupId,
+        PaginatedApiAtlasFlexBackupSnapshot20241113View,
+        PaginatedApiAtlasServerlessBackupSnapshotView, ServerlessBackupSnapshot, SnapshotId,
+    },
+};
+
+/// A client for the Atlas backup-snapshot API. Cheap to clone: clones share the
+/// connection pool, the OAuth token and the digest nonce.
+///
+/// ```no_run
+/// # async fn run() -> atlas_snapshots::Result<()> {
+/// let client = atlas_snapshots::Client::from_env()?;
+/// let snapshot = client
+///     .get_flex_backup_snapshot("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0", "6a1b2c3d4e5f6a7b8c9d0e1f")
+///     .await?;
+/// println!("{:?} {:?}", snapshot.status, snapshot.mongo_db_version);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    raw: generated::Client,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.raw.baseurl())
+            .field("inner", self.raw.inner())
+            .finish()
+    }
+}
+
+/// A successful answer: the typed value (also reachable through `Deref`) with the
+/// status, headers and lifecycle facts it came with.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    value: T,
+    status: StatusCode,
+    headers: HeaderMap,
+    lifecycle: LifecycleHeaders,
+    attempts: u32,
+}
+
+impl<T> Response<T> {
+    /// The typed value.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The HTTP status (for an enveloped answer, the status inside the envelope).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// `Deprecation` and `Sunset` as Atlas sent them (empty when absent or malformed).
+    pub fn lifecycle(&self) -> &LifecycleHeaders {
+        &self.lifecycle
+    }
+
+    /// `RateLimit-Limit` / `RateLimit-Remaining`, where sent.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        RateLimit::from_headers(&self.headers)
+    }
+
+    /// HTTP attempts the call took (1 unless retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl<T> Deref for Response<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// Validates one path parameter against its spec pattern, naming it when it fails.
+fn param<T>(name: &'static str, value: &str) -> Result<T>
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| Error::InvalidArgument {
+        parameter: name,
+        reason: format!("{value:?} {}", e.to_string().replace("doesn't match", "does not match")),
+    })
+}
+
+/// One page of a list call: which page and how many items it may hold (1 to 500).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// 1-based page number.
+    pub page_num: u32,
+    /// Items per page, 1 to 500 (Atlas's default is 100).
+    pub items_per_page: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            page_num: 1,
+            items_per_page: 100,
+        }
+    }
+}
+
+impl PageRequest {
+    fn check(self) -> Result<(std::num::NonZeroU64, std::num::NonZeroU64)> {
+        let invalid = |parameter, reason: &str| Error::InvalidArgument {
+            parameter,
+            reason: reason.to_owned(),
+        };
+        if !(1..=500).contains(&self.items_per_page) {
+            return Err(invalid("items_per_page", "must be from 1 to 500"));
+        }
+        let page = std::num::NonZeroU64::new(self.page_num.into())
+            .ok_or_else(|| invalid("page_num", "must be 1 or more"))?;
+        let size = std::num::NonZeroU64::new(self.items_per_page.into())
+            .ok_or_else(|| invalid("items_per_page", "must be from 1 to 500"))?;
+        Ok((page, size))
+    }
+}
+
+impl Client {
+    pub(crate) fn from_parts(raw: generated::Client) -> Self {
+        Client { raw }
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &str {
+        self.raw.baseurl()
+    }
+
+    /// Revokes the cached OAuth token (service accounts only) so it cannot be used again.
+    pub async fn revoke_token(&self) -> Result<()> {
+        match &self.raw.inner().signer {
+            super::auth::Signer::OAuth(cache) => cache.revoke(self.raw.client()).await,
+            _ => Ok(()),
+        }
+    }
+
+    spec_operation! { get_serverless_backup_snapshot,
+        pub async fn get_serverless_backup_snapshot(
+            &self,
+            group_id: &str,
+            cluster_name: &str,
+            snapshot_id: &str,
+        ) -> Result<Response<ServerlessBackupSnapshot>> {
+            let request = self
+                .raw
+                .get_serverless_backup_snapshot()
+                .group_id(param::<GroupId>("group_id", group_id)?)
+                .cluster_name(param::<ClusterName>("cluster_name", cluster_name)?)
+                .snapshot_id(param::<SnapshotId>("snapshot_id", snapshot_id)?);
+            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
+            self.call(&operations::GET_SERVERLESS_BACKUP_SNAPSHOT, request.send()).await
+        }
+    }
+
+    spec_operation! { list_serverless_backup_snapshots,
+        pub async fn list_serverless_backup_snapshots(
+            &self,
+            group_id: &str,
+            cluster_name: &str,
+            page: PageRequest,
+        ) -> Result<Response<PaginatedApiAtlasServerlessBackupSnapshotView>> {
+            let group_id = param::<GroupId>("group_id", group_id)?;
+            let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
+            let (page_num, items_per_page) = page.check()?;
+            let request = self
+                .raw
+                .list_serverless_backup_snapshots()
+                .group_id(group_id)
+                .cluster_name(cluster_name)
+                .page_num(page_num)
+                .items_per_page(items_per_page);
+            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
+            self.call(&operations::LIST_SERVERLESS_BACKUP_SNAPSHOTS, request.send()).await
+        }
+    }
+
+    spec_operation! { get_flex_backup_snapshot,
+        pub async fn get_flex_backup_snapshot(
+            &self,
+            group_id: &str,
+            cluster_name: &str,
+            snapshot_id: &str,
+        ) -> Result<Response<FlexBackupSnapshot20241113>> {
+            let request = self
+                .raw
+                .get_flex_backup_snapshot()
+                .group_id(param::<GroupId>("group_id", group_id)?)
+                .name(param::<ClusterName>("cluster_name", cluster_name)?)
+                .snapshot_id(param::<SnapshotId>("snapshot_id", snapshot_id)?);
+            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
+            self.call(&operations::GET_FLEX_BACKUP_SNAPSHOT, request.send()).await
+        }
+    }
+
+    spec_operation! { list_flex_backup_snapshots,
+        pub async fn list_flex_backup_snapshots(
+            &self,
+            group_id: &str,
+            cluster_name: &str,
+            page: PageRequest,
+        ) -> Result<Response<PaginatedApiAtlasFlexBackupSnapshot20241113View>> {
+            let group_id = param::<GroupId>("group_id", group_id)?;
+            let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
+            let (page_num, items_per_page) = page.check()?;
+            let request = self
+                .raw
+                .list_flex_backup_snapshots()
+                .group_id(group_id)
+                .name(cluster_name)
+                .page_num(page_num)
+                .items_per_page(items_per_page);
+            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
+            self.call(&operations::LIST_FLEX_BACKUP_SNAPSHOTS, request.send()).await
+        }
+    }
+
+    /// Every snapshot of a Serverless instance, fetched a page at a time as the stream
+    /// is read. Deprecated with [`Client::list_serverless_backup_snapshots`].
+    #[deprecated(note = "pages through list_serverless_backup_snapshots; use flex_backup_snapshots")]
+    pub fn serverless_backup_snapshots<'a>(
+        &'a self,
+        group_id: &'a str,
+        cluster_name: &'a str,
+    ) -> Paginated<'a, PaginatedApiAtlasServerlessBackupSnapshotView> {
+        #[allow(deprecated)]
+        Paginated::new(move |page| {
+            Box::pin(self.list_serverless_backup_snapshots(group_id, cluster_name, page))
+        })
+    }
+
+    /// Every snapshot of a Flex cluster, fetched a page at a time as the stream is read.
+    ///
+    /// ```no_run
+    /// # async fn run(client: atlas_snapshots::Client) -> atlas_snapshots::Result<()> {
+    /// let all = client
+    ///     .flex_backup_snapshots("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0")
+    ///     .page_size(500)
+    ///     .collect()
+    ///     .await?;
+    /// println!("{} snapshots", all.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn flex_backup_snapshots<'a>(
+        &'a self,
+        group_id: &'a str,
+        cluster_name: &'a str,
+    ) -> Paginated<'a, PaginatedApiAtlasFlexBackupSnapshot20241113View> {
+        Paginated::new(move |page| {
+            Box::pin(self.list_flex_backup_snapshots(group_id, cluster_name, page))
+        })
+    }
+
+    /// Runs one generated call with its per-call state, then turns what progenitor and
+    /// the wire hooks saw into this crate's result.
+    async fn call<T>(
+        &self,
+        operation: &'static Operation,
+        send: impl Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>>,
+    ) -> Result<Response<T>> {
+        let inner = self.raw.inner();
+        let state = CallState::new(operation);
+        let span = tracing::info_span!(
+            "atlas.call",
+            operation = operation.id,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        let _enter = span.enter();
+        let outcome = match inner.timeouts.total {
+            Some(limit) => tokio::time::timeout(limit, state.scope(send)).await.ok(),
+            None => Some(state.scope(send).await),
+        };
+        let record = state.take();
+        span.record("attempts", record.attempts);
+        if let Some(status) = record.status {
+            span.record("status", status.as_u16());
+        }
+        inner.deprecation.report(operation, &record.lifecycle);
+        let Some(result) = outcome else {
+            return Err(Error::Transport {
+                message: format!(
+                    "{} did not finish within its {:?} total timeout",
+                    operation.id,
+                    inner.timeouts.total.unwrap_or_default()
+                ),
+                attempts: record.attempts,
+                timeout: true,
+                source: None,
+            });
+        };
+        convert(operation, result, record).await
+    }
+}
+
+async fn convert<T>(
+    operation: &'static Operation,
+    result: std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>,
+    mut record: CallRecord,
+) -> Result<Response<T>> {
+    if let Some(error) = record.error.take() {
+        return Err(error);
+    }
+    let attempts = record.attempts;
+    let decode_error = |record: &CallRecord, source| {
+        let mut headers = HeaderMap::new();
+        if let Some(ct) = &record.content_type {
+            headers.insert(reqwest::header::CONTENT_TYPE, ct.clone());
+        }
+        Error::decode(
+            record.status.unwrap_or(StatusCode::OK),
+            &headers,
+            &record.body,
+            attempts,
+            source,
+        )
+    };
+    use progenitor_client::Error as P;
+    match result {
+        Ok(rv) => {
+            let status = rv.status();
+            let headers = rv.headers().clone();
+            Ok(Response {
+                value: rv.into_inner(),
+                status,
+                headers,
+                lifecycle: record.lifecycle,
+                attempts,
+            })
+        }
+        Err(P::ErrorResponse(rv)) => {
+            let failure = ApiFailure {
+                status: rv.status(),
+                headers: rv.headers().clone(),
+                body: rv.into_inner(),
+                raw: record.body.clone(),
+                attempts,
+            };
+            Err(api_error(operation, failure))
+        }
+        Err(P::UnexpectedResponse(response)) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            match serde_json::from_slice::<ApiError>(&record.body) {
+                Ok(body) => Err(api_error(
+                    operation,
+                    ApiFailure {
+                        status,
+                        headers,
+                        body,
+                        raw: record.body.clone(),
+                        attempts,
+                    },
+                )),
+                Err(e) => Err(Error::decode(status, &headers, &record.body, attempts, Some(e))),
+            }
+        }
+        Err(P::InvalidResponsePayload(_, e)) => Err(decode_error(&record, Some(e))),
+        Err(P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e)) => {
+            let e = e.without_url();
+            Err(Error::Transport {
+                message: e.to_string(),
+                attempts,
+                timeout: e.is_timeout(),
+                source: Some(e),
+            })
+        }
+        Err(P::InvalidRequest(reason) | P::Custom(reason)) => Err(Error::InvalidArgument {
+            parameter: "request",
+            reason,
+        }),
+    }
+}
+
+/// An Atlas error answer, or [`Error::VersionGone`] when it says the version is sunset.
+fn api_error(operation: &'static Operation, failure: ApiFailure) -> Error {
+    if failure.status == StatusCode::GONE || failure.body.error_code == "VERSION_GONE" {
+        Error::VersionGone {
+            operation: operation.id,
+            sunset: operation.sunset,
+            successor: operation.successor,
+            failure: Box::new(failure),
+        }
+    } else {
+        Error::Api(Box::new(failure))
+    }
+}
+
+impl PageView for PaginatedApiAtlasServerlessBackupSnapshotView {
+    type Item = ServerlessBackupSnapshot;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
+        (self.results, self.total_count.map(i64::from))
+    }
+}
+
+impl PageView for PaginatedApiAtlasFlexBackupSnapshot20241113View {
+    type Item = FlexBackupSnapshot20241113;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
+        (self.results, self.total_count.map(i64::from))
+    }
+}

@@ -1,0 +1,237 @@
+//! Lifecycle of the API's operations: versions, deprecation, sunset and successors.
+
+use std::{
+    collections::HashSet,
+    fmt,
+    sync::{Arc, Mutex, OnceLock},
+};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use reqwest::header::HeaderMap;
+
+/// One operation of the vendored spec, as build.rs read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// Atlas's short id (`x-xgen-operation-id-override`), e.g. `getServerlessBackupSnapshot`.
+    pub id: &'static str,
+    /// The spec's `operationId`, e.g. `getGroupServerlessBackupSnapshot`.
+    pub spec_id: &'static str,
+    /// The name of the [`Client`](crate::Client) method that calls it.
+    pub method_name: &'static str,
+    /// HTTP method.
+    pub http_method: &'static str,
+    /// Path template.
+    pub path: &'static str,
+    /// The spec's one-line summary.
+    pub summary: &'static str,
+    /// The versioned media type sent in `Accept`, e.g. `application/vnd.atlas.2023-01-01+json`.
+    pub media_type: &'static str,
+    /// The resource version, e.g. `2023-01-01`.
+    pub version: &'static str,
+    /// Whether the spec marks the operation deprecated.
+    pub deprecated: bool,
+    /// The spec's `x-sunset` date (`YYYY-MM-DD`) for this version.
+    pub sunset: Option<&'static str>,
+    /// The method name of the operation that replaces this one.
+    pub successor: Option<&'static str>,
+    /// Atlas's documentation page for the operation.
+    pub docs_url: Option<&'static str>,
+}
+
+impl Operation {
+    /// The sunset date from the spec, parsed.
+    pub fn sunset_date(&self) -> Option<NaiveDate> {
+        self.sunset
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    }
+
+    /// The operation that replaces this one, from the operation table.
+    pub fn successor_operation(&self) -> Option<&'static Operation> {
+        let successor = self.successor?;
+        crate::operations::ALL
+            .iter()
+            .copied()
+            .find(|op| op.method_name == successor)
+    }
+}
+
+/// What a response's `Deprecation` header said (RFC 9745 and its draft).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deprecation {
+    /// Deprecated since (or from) this moment: an HTTP-date or RFC 9745's `@<epoch>`.
+    Since(DateTime<Utc>),
+    /// The older draft's bare `true`, which Prism sends: deprecated, no date.
+    Flagged,
+}
+
+/// The lifecycle headers of one answer. A malformed header reads as absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LifecycleHeaders {
+    /// `Deprecation`.
+    pub deprecation: Option<Deprecation>,
+    /// `Sunset` (RFC 8594).
+    pub sunset: Option<DateTime<Utc>>,
+}
+
+impl LifecycleHeaders {
+    /// Reads `Deprecation` and `Sunset`; never fails.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+        LifecycleHeaders {
+            deprecation: text("deprecation").and_then(parse_deprecation),
+            sunset: text("sunset").and_then(parse_date_or_epoch),
+        }
+    }
+
+    /// Whether either header was present and readable.
+    pub fn is_empty(&self) -> bool {
+        self.deprecation.is_none() && self.sunset.is_none()
+    }
+}
+
+/// Parses a `Deprecation` header value: `@<epoch>`, an HTTP-date, or `true`.
+pub fn parse_deprecation(value: &str) -> Option<Deprecation> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("true") {
+        return Some(Deprecation::Flagged);
+    }
+    parse_date_or_epoch(value).map(Deprecation::Since)
+}
+
+fn parse_date_or_epoch(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    match value.strip_prefix('@') {
+        Some(epoch) => DateTime::from_timestamp(epoch.trim().parse().ok()?, 0),
+        None => parse_http_date(value),
+    }
+}
+
+/// Parses an HTTP-date leniently: IMF-fixdate with or without a zero-padded day
+/// (Atlas's docs show `Wed, 1 Feb 2023 00:00:00 GMT`), RFC 850 and asctime forms.
+pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc2822(value) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(value, f).ok())
+        .map(|t| t.and_utc())
+}
+
+/// A deprecated operation was called: what, until when, and what to use instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeprecationNotice {
+    /// The operation called.
+    pub operation: &'static Operation,
+    /// The lifecycle headers of Atlas's answer, when it sent any.
+    pub headers: Option<LifecycleHeaders>,
+    /// The sunset date: the header's when Atlas sent one, else the spec's.
+    pub sunset: Option<NaiveDate>,
+    /// Days from today to the sunset (negative once it has passed).
+    pub days_left: Option<i64>,
+}
+
+impl DeprecationNotice {
+    /// The notice for a call of `operation` answered with `headers`, or `None` when
+    /// neither the spec nor the answer says the operation is deprecated.
+    pub fn new(
+        operation: &'static Operation,
+        headers: &LifecycleHeaders,
+        today: NaiveDate,
+    ) -> Option<Self> {
+        if !operation.deprecated && headers.is_empty() {
+            return None;
+        }
+        let sunset = headers
+            .sunset
+            .map(|t| t.date_naive())
+            .or_else(|| operation.sunset_date());
+        Some(DeprecationNotice {
+            operation,
+            headers: (!headers.is_empty()).then_some(*headers),
+            sunset,
+            days_left: sunset.map(|s| (s - today).num_days()),
+        })
+    }
+}
+
+impl fmt::Display for DeprecationNotice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = self.operation;
+        write!(f, "{} (version {}) is deprecated", op.id, op.version)?;
+        match (self.sunset, self.days_left) {
+            (Some(date), Some(days)) if days < 0 => {
+                write!(f, "; sunset {date}, {} days ago", -days)?
+            }
+            (Some(date), Some(days)) => write!(f, "; sunset {date}, in {days} days")?,
+            _ => {}
+        }
+        if let Some(successor) = op.successor {
+            write!(f, "; use {successor} instead")?;
+        }
+        Ok(())
+    }
+}
+
+/// A callback for deprecation notices, in place of the default tracing warning.
+pub type DeprecationHandler = Arc<dyn Fn(&DeprecationNotice) + Send + Sync>;
+
+/// What the client does when a deprecated operation is called.
+#[derive(Clone, Default)]
+pub enum DeprecationWarnings {
+    /// One `tracing` warning (target `atlas_snapshots::lifecycle`) per operation per process.
+    #[default]
+    Log,
+    /// Your handler, called once per operation per process.
+    Handler(DeprecationHandler),
+    /// Nothing.
+    Off,
+}
+
+impl fmt::Debug for DeprecationWarnings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeprecationWarnings::Log => "Log",
+            DeprecationWarnings::Handler(_) => "Handler",
+            DeprecationWarnings::Off => "Off",
+        })
+    }
+}
+
+/// Process-wide memory of the operations already reported, so each is reported once.
+fn first_report(operation: &Operation) -> bool {
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    seen.insert(operation.id)
+}
+
+impl DeprecationWarnings {
+    /// Reports a call of `operation` whose answer carried `headers`, once per process.
+    pub(crate) fn report(&self, operation: &'static Operation, headers: &LifecycleHeaders) {
+        if matches!(self, DeprecationWarnings::Off) {
+            return;
+        }
+        let Some(notice) = DeprecationNotice::new(operation, headers, Utc::now().date_naive())
+        else {
+            return;
+        };
+        if !first_report(operation) {
+            return;
+        }
+        match self {
+            DeprecationWarnings::Handler(handler) => handler(&notice),
+            _ => tracing::warn!(
+                target: "atlas_snapshots::lifecycle",
+                operation = notice.operation.id,
+                sunset = ?notice.sunset,
+                days_left = ?notice.days_left,
+                successor = ?notice.operation.successor,
+                "{notice}"
+            ),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Retries for idempotent calls: which answers are worth another try, and how long to wait.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::{StatusCode, header::HeaderMap};
+
+/// When and how often a call is tried again. Every operation here is a GET, so retrying
+/// is always safe; only rate limits (429), server trouble (500, 502, 503, 504) and
+/// connection failures before an answer are retried. A 401 belongs to authentication.
+///
+/// ```
+/// use std::time::Duration;
+/// use atlas_snapshots::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .max_attempts(6)
+///     .budget(Duration::from_secs(120));
+/// let never = RetryPolicy::disabled();
+/// assert_eq!(never.attempts(), 1);
+/// # let _ = patient;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, backoff from 200 ms doubling up to 10 s with full jitter, a server's
+    /// `Retry-After` honoured up to 60 s, and no retry that would start after 90 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
+            budget: Duration::from_secs(90),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff; each later one doubles, capped by [`Self::max_backoff`].
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest computed backoff.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The longest server-requested wait (`Retry-After`) that is honoured; a longer one
+    /// ends the retries and returns the error, so a caller is never parked for an hour.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// No retry starts if its wait would end later than this after the first attempt.
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Attempts in all.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// How long to wait before attempt `attempt + 1` (1-based `attempt` just failed), or
+    /// `None` to stop. `server_wait` is the answer's `Retry-After`, if any.
+    pub(crate) fn next_wait(
+        &self,
+        attempt: u32,
+        elapsed: Duration,
+        server_wait: Option<Duration>,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let wait = match server_wait {
+            Some(w) if w > self.max_retry_after => return None,
+            Some(w) => w,
+            None => {
+                // Exponential backoff with full jitter (AWS architecture blog's variant).
+                let ceiling = self
+                    .initial_backoff
+                    .saturating_mul(1u32 << (attempt - 1).min(20))
+                    .min(self.max_backoff);
+                ceiling.mul_f64(fastrand::f64())
+            }
+        };
+        (elapsed + wait <= self.budget).then_some(wait)
+    }
+}
+
+/// Statuses a retry may cure.
+pub fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+/// `Retry-After` as a wait from now: delay-seconds or an HTTP-date.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = crate::ext::lifecycle::parse_http_date(value)?;
+    let at = SystemTime::from(at);
+    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// Atlas's rate-limit headers, which it "might not always" send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// `RateLimit-Limit`: requests allowed in the window.
+    pub limit: Option<u64>,
+    /// `RateLimit-Remaining`: requests left in the window.
+    pub remaining: Option<u64>,
+}
+
+impl RateLimit {
+    /// Reads the headers; `None` when neither is there.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let num = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+        };
+        let rl = RateLimit {
+            limit: num("ratelimit-limit"),
+            remaining: num("ratelimit-remaining"),
+        };
+        (rl.limit.is_some() || rl.remaining.is_some()).then_some(rl)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_stays_under_its_ceiling_and_the_budget() {
+        let p = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(300));
+        for attempt in 1..4 {
+            let w = p.next_wait(attempt, Duration::ZERO, None).unwrap();
+            assert!(w <= Duration::from_millis(300), "{w:?}");
+        }
+        assert_eq!(p.next_wait(4, Duration::ZERO, None), None);
+        assert_eq!(p.next_wait(1, Duration::from_secs(91), None), None);
+    }
+
+    #[test]
+    fn server_wait_is_honoured_up_to_the_cap() {
+        let p = RetryPolicy::default();
+        let w = Some(Duration::from_secs(2));
+        assert_eq!(p.next_wait(1, Duration::ZERO, w), w);
+        assert_eq!(
+            p.next_wait(1, Duration::ZERO, Some(Duration::from_secs(3600))),
+            None
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert("retry-after", "Wed, 1 Feb 2023 00:00:00 GMT".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+}

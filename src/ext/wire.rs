@@ -1,0 +1,291 @@
+//! What happens on the wire for every call: progenitor's hooks, implemented here.
+//!
+//! `pre` sets the operation's exact versioned `Accept` (progenitor hard-codes
+//! `application/json`), drops progenitor's `api-version` header and sets `User-Agent`.
+//! `exec` signs, sends, answers 401 challenges, retries, caps the body and unwraps the
+//! envelope. `exec` can only return reqwest's own error type, so this crate's errors
+//! travel in the per-call [`CallState`] (a task-local set by `Client::call`) and win
+//! over whatever progenitor makes of the placeholder answer.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use bytes::{Bytes, BytesMut};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::{
+    StatusCode,
+    header::{ACCEPT, CONTENT_LENGTH, HeaderMap, HeaderValue, USER_AGENT},
+};
+
+use super::{
+    Inner,
+    envelope,
+    error::Error,
+    lifecycle::{LifecycleHeaders, Operation},
+    retry,
+};
+
+tokio::task_local! {
+    static CALL: Arc<CallState>;
+}
+
+/// What one call learned on the wire, read by `Client::call` once progenitor is done.
+pub(crate) struct CallState {
+    pub(crate) operation: &'static Operation,
+    record: Mutex<CallRecord>,
+}
+
+#[derive(Default)]
+pub(crate) struct CallRecord {
+    pub(crate) attempts: u32,
+    pub(crate) error: Option<Error>,
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) content_type: Option<HeaderValue>,
+    pub(crate) body: Bytes,
+    pub(crate) lifecycle: LifecycleHeaders,
+}
+
+impl CallState {
+    pub(crate) fn new(operation: &'static Operation) -> Arc<Self> {
+        Arc::new(CallState {
+            operation,
+            record: Mutex::default(),
+        })
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut CallRecord) -> R) -> R {
+        f(&mut self.record.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub(crate) fn take(&self) -> CallRecord {
+        self.with(std::mem::take)
+    }
+
+    /// Runs `fut` (progenitor's `send()`) with this state visible to the hooks.
+    pub(crate) async fn scope<F: Future>(self: &Arc<Self>, fut: F) -> F::Output {
+        CALL.scope(self.clone(), fut).await
+    }
+}
+
+/// One HTTP exchange's answer, body read in full.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+enum Failure {
+    /// reqwest's own error: handed back to progenitor as a communication error.
+    Transport(reqwest::Error),
+    /// Ours: carried in the call state.
+    Ours(Error),
+}
+
+impl ClientHooks<Inner> for crate::generated::Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        headers.insert(USER_AGENT, self.inner().user_agent.clone());
+        if let Ok(call) = CALL.try_with(Arc::clone) {
+            headers.insert(ACCEPT, HeaderValue::from_static(call.operation.media_type));
+        }
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let Ok(call) = CALL.try_with(Arc::clone) else {
+            return self.client().execute(request).await;
+        };
+        match drive(self.client(), self.inner(), &call, request).await {
+            Ok(answer) => Ok(into_response(answer)),
+            Err(Failure::Transport(e)) => Err(e),
+            Err(Failure::Ours(e)) => {
+                call.with(|r| r.error = Some(e));
+                Ok(into_response(Answer {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    headers: HeaderMap::new(),
+                    body: Bytes::new(),
+                }))
+            }
+        }
+    }
+}
+
+fn into_response(answer: Answer) -> reqwest::Response {
+    let mut response = http::Response::new(answer.body);
+    *response.status_mut() = answer.status;
+    *response.headers_mut() = answer.headers;
+    reqwest::Response::from(response)
+}
+
+/// Attempts the call until it succeeds, fails for good, or the retry policy stops it.
+async fn drive(
+    http: &reqwest::Client,
+    inner: &Inner,
+    call: &CallState,
+    request: reqwest::Request,
+) -> Result<Answer, Failure> {
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        call.with(|r| r.attempts = attempt);
+        let attempt_started = Instant::now();
+        let outcome = exchange(http, inner, &request).await;
+        let (server_wait, retryable) = match &outcome {
+            Ok(a) => (retry::retry_after(&a.headers), retry::is_retryable_status(a.status)),
+            Err(Failure::Transport(e)) => (None, !e.is_builder() && !e.is_redirect()),
+            Err(Failure::Ours(_)) => (None, false),
+        };
+        tracing::debug!(
+            target: "atlas_snapshots::wire",
+            operation = call.operation.id,
+            attempt,
+            status = outcome.as_ref().ok().map(|a| a.status.as_u16()),
+            error = outcome.as_ref().err().map(describe),
+            duration_ms = attempt_started.elapsed().as_millis() as u64,
+            "attempt"
+        );
+        let wait = if retryable {
+            inner.retry.next_wait(attempt, started.elapsed(), server_wait)
+        } else {
+            None
+        };
+        match (outcome, wait) {
+            (outcome, None) => return outcome.and_then(|a| finish(inner, call, a)),
+            (_, Some(wait)) => tokio::time::sleep(wait).await,
+        }
+    }
+}
+
+fn describe(f: &Failure) -> String {
+    match f {
+        Failure::Transport(e) => e.without_url_ref(),
+        Failure::Ours(e) => e.to_string(),
+    }
+}
+
+/// `reqwest::Error::without_url` takes the error by value; this shows one without its URL
+/// (URLs carry ids, not secrets, but logs need neither).
+trait WithoutUrlRef {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrlRef for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(url) = self.url() {
+            text = text.replace(&format!(" for url ({url})"), "");
+        }
+        text
+    }
+}
+
+/// One signed exchange, answering a 401 challenge or a refused cached token once.
+async fn exchange(
+    http: &reqwest::Client,
+    inner: &Inner,
+    request: &reqwest::Request,
+) -> Result<Answer, Failure> {
+    let mut req = clone_request(request, inner.timeouts.attempt)?;
+    let signed = inner.signer.sign(http, &mut req).await.map_err(Failure::Ours)?;
+    let answer = send(http, req, inner.max_body).await?;
+    if answer.status != StatusCode::UNAUTHORIZED {
+        return Ok(answer);
+    }
+    // A challenge, a stale nonce, or a refused cached token: answer it once. A 401 to
+    // that answer (a wrong key, a token fresh from the endpoint) is returned as it is.
+    let mut retry_req = clone_request(request, inner.timeouts.attempt)?;
+    let answered = inner
+        .signer
+        .answer_unauthorized(http, signed, &answer.headers, &mut retry_req)
+        .await
+        .map_err(Failure::Ours)?;
+    if answered {
+        send(http, retry_req, inner.max_body).await
+    } else {
+        Ok(answer)
+    }
+}
+
+fn clone_request(
+    request: &reqwest::Request,
+    timeout: Option<Duration>,
+) -> Result<reqwest::Request, Failure> {
+    // Every operation is a GET without a body, so a clone always exists.
+    let mut req = request.try_clone().ok_or_else(|| {
+        Failure::Ours(Error::Config("request cannot be repeated (streaming body)".into()))
+    })?;
+    if timeout.is_some() {
+        *req.timeout_mut() = timeout;
+    }
+    Ok(req)
+}
+
+async fn send(http: &reqwest::Client, req: reqwest::Request, max_body: usize) -> Result<Answer, Failure> {
+    let mut response = http.execute(req).await.map_err(Failure::Transport)?;
+    let status = response.status();
+    if response.content_length().is_some_and(|n| n > max_body as u64) {
+        return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));
+    }
+    let mut body = BytesMut::with_capacity(
+        response.content_length().map_or(8 * 1024, |n| n as usize),
+    );
+    while let Some(chunk) = response.chunk().await.map_err(Failure::Transport)? {
+        if body.len() + chunk.len() > max_body {
+            return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let headers = std::mem::take(response.headers_mut());
+    Ok(Answer {
+        status,
+        headers,
+        body: body.freeze(),
+    })
+}
+
+/// Records the final answer and, when the envelope is on, unwraps it.
+fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer, Failure> {
+    let lifecycle = LifecycleHeaders::from_headers(&answer.headers);
+    if inner.envelope && answer.status.is_success() {
+        match envelope::unwrap(&answer.body) {
+            Ok((status, content)) => {
+                answer.status = status;
+                answer.body = content;
+                answer.headers.remove(CONTENT_LENGTH);
+            }
+            Err(e) => {
+                let source = match e {
+                    envelope::EnvelopeError::NotJson(e) => Some(e),
+                    envelope::EnvelopeError::NoStatus => None,
+                };
+                let attempts = call.with(|r| r.attempts);
+                return Err(Failure::Ours(Error::decode(
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                    attempts,
+                    source,
+                )));
+            }
+        }
+    }
+    call.with(|r| {
+        r.status = Some(answer.status);
+        r.content_type = answer.headers.get(reqwest::header::CONTENT_TYPE).cloned();
+        r.body = answer.body.clone();
+        r.lifecycle = lifecycle;
+    });
+    Ok(answer)
+}
