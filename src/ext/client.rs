@@ -56,6 +56,7 @@ impl fmt::Debug for Client {
 #[derive(Debug, Clone)]
 pub struct Response<T> {
     value: T,
+    body: bytes::Bytes,
     status: StatusCode,
     headers: HeaderMap,
     lifecycle: LifecycleHeaders,
@@ -66,6 +67,12 @@ impl<T> Response<T> {
     /// The typed value.
     pub fn into_inner(self) -> T {
         self.value
+    }
+
+    /// The JSON body as received (for an enveloped answer, the content inside it), for
+    /// callers that want Atlas's exact text, unknown fields included.
+    pub fn body(&self) -> &bytes::Bytes {
+        &self.body
     }
 
     /// The HTTP status (for an enveloped answer, the status inside the envelope).
@@ -353,6 +360,7 @@ async fn convert<T>(
             let headers = rv.headers().clone();
             Ok(Response {
                 value: rv.into_inner(),
+                body: record.body,
                 status,
                 headers,
                 lifecycle: record.lifecycle,
