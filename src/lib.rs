@@ -1,1 +1,2 @@
-
+#[cfg(feature = "test-util")]
+pub mod standin;
