@@ -204,9 +204,5 @@ pub(crate) fn handle(
         ));
     };
     lock(&shared.tokens).tokens.remove(&token);
-    Some(envelope::response(
-        StatusCode::OK,
-        APPLICATION_JSON,
-        Bytes::new(),
-    ))
+    Some(Response::new(ResBody::full(Bytes::new())))
 }
