@@ -5,6 +5,9 @@
 pub mod ext;
 mod generated;
 
+#[cfg(feature = "test-util")]
+pub mod standin;
+
 pub use ext::{
     auth::Credentials,
     client::{Client, PageRequest, Response},

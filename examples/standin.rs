@@ -1,0 +1,60 @@
+//! The Atlas stand-in as a standalone server, for manual testing and benchmarks.
+//!
+//! ```text
+//! cargo run --example standin --features test-util -- [--port N] [--digest PUBLIC:PRIVATE] [--bearer TOKEN]
+//! ```
+//!
+//! Seeds group `5f1a2b3c4d5e6f7a8b9c0d1e` with serverless instance `Serverless0` and flex
+//! cluster `Flex0` (1234 snapshots each), prints `listening on http://127.0.0.1:PORT`, and
+//! serves until killed.
+
+use std::io::Write as _;
+
+use atlas_snapshots::standin::{StandIn, sample};
+
+const SNAPSHOTS: u32 = 1234;
+
+fn usage() -> ! {
+    eprintln!("usage: standin [--port N] [--digest PUBLIC:PRIVATE] [--bearer TOKEN]");
+    std::process::exit(2);
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let mut builder = StandIn::builder();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| usage());
+        match arg.as_str() {
+            "--port" => match value().parse() {
+                Ok(port) => builder = builder.port(port),
+                Err(_) => usage(),
+            },
+            "--digest" => match value().split_once(':') {
+                Some((public, private)) => builder = builder.digest(public, private),
+                None => usage(),
+            },
+            "--bearer" => builder = builder.bearer_token(value()),
+            _ => usage(),
+        }
+    }
+    let standin = builder.start().await?;
+    // A long-running server must not grow a request log forever.
+    standin.set_recording(false);
+    standin.seed_serverless(
+        sample::GROUP_ID,
+        sample::SERVERLESS_NAME,
+        (0..SNAPSHOTS).map(sample::serverless_snapshot).collect(),
+    );
+    standin.seed_flex(
+        sample::GROUP_ID,
+        sample::FLEX_NAME,
+        (0..SNAPSHOTS).map(sample::flex_snapshot).collect(),
+    );
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on {}", standin.base_url())?;
+    out.flush()?;
+    drop(out);
+    std::future::pending::<()>().await;
+    Ok(())
+}

@@ -1,0 +1,582 @@
+//! A faithful, fast imitation of the Atlas Admin API v2 backup-snapshot endpoints.
+//!
+//! [`StandIn`] is a real HTTP/1.1 server on `127.0.0.1` (a free port) that speaks the
+//! serverless and flex snapshot operations, Atlas error bodies, HTTP Digest and OAuth
+//! service-account authentication, deprecation/sunset headers, the `envelope` query
+//! parameter, and a set of injectable [`Fault`]s. It exists so that users of this SDK
+//! (and the SDK's own tests and benchmarks) can test against something that behaves like
+//! Atlas without a network.
+//!
+//! ```no_run
+//! use atlas_snapshots::standin::{sample, StandIn};
+//!
+//! # async fn demo() -> std::io::Result<()> {
+//! let standin = StandIn::builder().digest("PUBLICKEY", "private-key").start().await?;
+//! let snapshots = (0..250).map(sample::serverless_snapshot).collect();
+//! standin.seed_serverless(sample::GROUP_ID, "Serverless0", snapshots);
+//! println!("Atlas stand-in at {}", standin.base_url());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Everything that differs from real Atlas on purpose is listed under
+//! "Deliberate deviations" in the docs of [`StandIn`].
+
+mod auth;
+mod body;
+mod digest;
+mod envelope;
+mod faults;
+mod oauth;
+mod recording;
+mod routes;
+pub mod sample;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+
+use http::header::{HeaderValue, InvalidHeaderValue};
+use http::{Request, Response};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, RateLimitHeaders};
+pub use recording::RecordedRequest;
+
+use body::ResBody;
+
+/// Media type of the serverless snapshot operations (`2023-01-01`).
+pub const SERVERLESS_MEDIA_TYPE: &str = "application/vnd.atlas.2023-01-01+json";
+/// Media type of the flex snapshot operations (`2024-11-13`).
+pub const FLEX_MEDIA_TYPE: &str = "application/vnd.atlas.2024-11-13+json";
+/// The Digest realm Atlas uses.
+pub const DIGEST_REALM: &str = "MMS Public API";
+
+/// Largest request body the stand-in reads (larger bodies get 413).
+const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// Locks a mutex, ignoring poisoning (a panicking test thread must not wedge the server).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Counters the stand-in keeps; all are monotonic.
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    unauthorized: AtomicU64,
+    token_requests: AtomicU64,
+    connections: AtomicU64,
+}
+
+/// Runtime-mutable lifecycle and envelope settings.
+#[derive(Default)]
+struct Knobs {
+    gone: bool,
+    deprecation: Option<HeaderValue>,
+    sunset: Option<HeaderValue>,
+    envelope_errors_plain: bool,
+}
+
+/// Everything the connection tasks share.
+struct Shared {
+    base_url: String,
+    data: RwLock<routes::Store>,
+    auth: Mutex<auth::AuthConfig>,
+    nonces: Mutex<digest::NonceStore>,
+    tokens: Mutex<oauth::TokenStore>,
+    knobs: Mutex<Knobs>,
+    faults: Mutex<faults::FaultState>,
+    recorder: recording::Recorder,
+    counters: Counters,
+}
+
+/// Error returned by the service to make hyper drop the connection without a response.
+#[derive(Debug)]
+struct ResetConnection;
+
+impl std::fmt::Display for ResetConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stand-in fault: connection reset")
+    }
+}
+
+impl std::error::Error for ResetConnection {}
+
+/// Configuration for a [`StandIn`]; create it with [`StandIn::builder`].
+///
+/// With no authentication configured, every request is accepted (and the OAuth token
+/// endpoint issues tokens to any well-formed Basic credentials).
+#[derive(Debug, Clone)]
+pub struct StandInBuilder {
+    port: u16,
+    auth: auth::AuthConfig,
+    nonce_max_uses: Option<u32>,
+    nonce_lifetime: Option<Duration>,
+    token_lifetime: Duration,
+    record_limit: usize,
+}
+
+impl Default for StandInBuilder {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            auth: auth::AuthConfig::default(),
+            nonce_max_uses: None,
+            nonce_lifetime: None,
+            token_lifetime: Duration::from_secs(3600),
+            record_limit: 10_000,
+        }
+    }
+}
+
+impl StandInBuilder {
+    /// Binds this port instead of a free one (0, the default, picks a free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Accepts `Authorization: Bearer <token>` with this static token.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.auth.bearer = Some(token.into());
+        self
+    }
+
+    /// Requires HTTP Digest with this API key pair (public key is the username).
+    pub fn digest(mut self, public_key: impl Into<String>, private_key: impl Into<String>) -> Self {
+        self.auth.digest = Some(auth::DigestCredentials {
+            public_key: public_key.into(),
+            private_key: private_key.into(),
+        });
+        self
+    }
+
+    /// Also offers a second `WWW-Authenticate` challenge with `algorithm=SHA-256`
+    /// (and accepts SHA-256 responses). Off by default, as on real Atlas.
+    pub fn digest_sha256(mut self, offer: bool) -> Self {
+        self.auth.offer_sha256 = offer;
+        self
+    }
+
+    /// A nonce may authenticate at most this many requests; after that a request with a
+    /// valid digest gets 401 with `stale=true`. Default: unlimited.
+    pub fn nonce_max_uses(mut self, uses: u32) -> Self {
+        self.nonce_max_uses = Some(uses);
+        self
+    }
+
+    /// A nonce expires this long after it was issued (then `stale=true`). Default: never.
+    pub fn nonce_lifetime(mut self, lifetime: Duration) -> Self {
+        self.nonce_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Enables the OAuth service account `client_id`/`client_secret` at `/api/oauth/token`.
+    pub fn service_account(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.auth.service_account = Some(auth::ServiceAccount {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        });
+        self
+    }
+
+    /// Lifetime of issued OAuth access tokens (default one hour; one second works).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Keeps at most this many recorded requests, dropping the oldest (default 10 000).
+    pub fn record_limit(mut self, limit: usize) -> Self {
+        self.record_limit = limit;
+        self
+    }
+
+    /// Binds `127.0.0.1` and starts serving on the current tokio runtime.
+    ///
+    /// # Errors
+    /// Fails when the port cannot be bound.
+    pub async fn start(self) -> io::Result<StandIn> {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            base_url: format!("http://{addr}"),
+            data: RwLock::new(routes::Store::default()),
+            auth: Mutex::new(self.auth),
+            nonces: Mutex::new(digest::NonceStore::new(
+                self.nonce_max_uses,
+                self.nonce_lifetime,
+            )),
+            tokens: Mutex::new(oauth::TokenStore::new(self.token_lifetime)),
+            knobs: Mutex::new(Knobs::default()),
+            faults: Mutex::new(faults::FaultState::default()),
+            recorder: recording::Recorder::new(self.record_limit),
+            counters: Counters::default(),
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), shutdown_rx));
+        Ok(StandIn {
+            shared,
+            addr,
+            shutdown,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running Atlas stand-in server on `127.0.0.1`; stops when dropped.
+///
+/// Serves `GET /api/atlas/v2/groups/{groupId}/serverless/{clusterName}/backup/snapshots[/{snapshotId}]`
+/// (media type [`SERVERLESS_MEDIA_TYPE`]), `GET /api/atlas/v2/groups/{groupId}/flexClusters/{name}/backup/snapshots[/{snapshotId}]`
+/// ([`FLEX_MEDIA_TYPE`]), and `POST /api/oauth/token` / `POST /api/oauth/revoke`.
+///
+/// Request handling order for API routes: authentication (401) → fault injection →
+/// route match (404) → gone mode (410, serverless only) → `Accept` (406) → path
+/// parameters (400) → query parameters (400) → data (200 or 404).
+///
+/// # Deliberate deviations from real Atlas
+/// - The 406 error code is `INVALID_VERSION_DATE` for any unacceptable `Accept`, including
+///   a missing header, `*/*` and `application/json` (Atlas may default or differ).
+/// - Every 401 carries an Atlas error body with errorCode `UNAUTHORIZED`; with Digest
+///   configured it also carries the challenge(s). A digest `uri` that differs from the
+///   request target is a 401 (RFC 7616 allows 400).
+/// - A digest for an unknown nonce (e.g. issued by another server) with a correct
+///   response gets `stale=true`.
+/// - A 404 for an unknown snapshot uses errorCode `RESOURCE_NOT_FOUND` with parameters
+///   `[<raw request path>, <number of snapshots in that cluster>]`; an unknown or
+///   unseeded cluster is a 404 with the same code. Unknown routes and wrong methods are
+///   404 (no 405).
+/// - Invalid path parameters use errorCode `INVALID_PARAMETER` with parameters
+///   `[<name>, <value>]`; invalid query values the same with an integer value when it
+///   parsed as one (e.g. `["itemsPerPage", 501]`).
+/// - Lists come back in seeding order (Atlas sorts newest first); list links contain
+///   `self` (the request URL as received) plus `next`/`previous` where they exist.
+/// - OAuth access tokens are opaque random hex strings, not JWTs; the token endpoint's
+///   throttled answer is 429 `{"error":"rate_limit_exceeded",...}` with `Retry-After: 1`.
+/// - Under `envelope=true`, Atlas-body errors after authentication (including injected
+///   status faults) become HTTP 200 `{"status":..,"content":..}`; 401s are never wrapped.
+/// - Recorded header names are lowercase, and repeated headers are grouped with the first
+///   occurrence of their name (hyper's `HeaderMap` order).
+pub struct StandIn {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for StandIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StandIn").field("addr", &self.addr).finish()
+    }
+}
+
+impl StandIn {
+    /// Starts a stand-in with the default configuration (no authentication required).
+    ///
+    /// # Errors
+    /// Fails when no loopback port can be bound.
+    pub async fn start() -> io::Result<StandIn> {
+        StandInBuilder::default().start().await
+    }
+
+    /// A builder for a configured stand-in.
+    pub fn builder() -> StandInBuilder {
+        StandInBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets open connections finish their current request, and waits
+    /// for the accept loop to end. Dropping the stand-in does the same without waiting.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    // ----- data -----
+
+    /// Replaces the snapshots of serverless instance `cluster_name` in `group_id`.
+    ///
+    /// Each value is served exactly as given (its `"id"` string is the key for get);
+    /// seeding an empty vector creates an empty instance (unseeded ones are 404).
+    pub fn seed_serverless(&self, group_id: &str, cluster_name: &str, snapshots: Vec<Value>) {
+        self.seed(routes::Kind::Serverless, group_id, cluster_name, snapshots);
+    }
+
+    /// Replaces the snapshots of flex cluster `name` in `group_id` (see [`Self::seed_serverless`]).
+    pub fn seed_flex(&self, group_id: &str, name: &str, snapshots: Vec<Value>) {
+        self.seed(routes::Kind::Flex, group_id, name, snapshots);
+    }
+
+    fn seed(&self, kind: routes::Kind, group: &str, name: &str, snapshots: Vec<Value>) {
+        let cluster = routes::Cluster::new(snapshots);
+        self.shared
+            .data
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(kind, group, name, cluster);
+    }
+
+    /// Removes every seeded cluster and snapshot.
+    pub fn clear_data(&self) {
+        *self
+            .shared
+            .data
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = routes::Store::default();
+    }
+
+    // ----- faults -----
+
+    /// Injects `fault` into the next `times` API requests (after authentication), or into
+    /// every one with `None`. Replaces any previous fault.
+    pub fn set_fault(&self, fault: Fault, times: Option<u32>) {
+        lock(&self.shared.faults).set(fault, times);
+    }
+
+    /// Removes the active fault.
+    pub fn clear_fault(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// How many requests a fault has been injected into so far.
+    pub fn faults_injected(&self) -> u64 {
+        lock(&self.shared.faults).injected()
+    }
+
+    // ----- lifecycle and envelope -----
+
+    /// "Gone" mode: serverless operations answer 410 `VERSION_GONE`.
+    pub fn set_gone(&self, gone: bool) {
+        lock(&self.shared.knobs).gone = gone;
+    }
+
+    /// Sets (or removes) the `Deprecation` header value on serverless responses,
+    /// e.g. `"@1769040000"`, `"true"` or `"Wed, 1 Feb 2023 00:00:00 GMT"`.
+    ///
+    /// # Errors
+    /// Fails when the value is not a valid header value.
+    pub fn set_deprecation(&self, value: Option<&str>) -> Result<(), InvalidHeaderValue> {
+        let value = value.map(HeaderValue::from_str).transpose()?;
+        lock(&self.shared.knobs).deprecation = value;
+        Ok(())
+    }
+
+    /// Sets (or removes) the `Sunset` header value on serverless responses.
+    ///
+    /// # Errors
+    /// Fails when the value is not a valid header value.
+    pub fn set_sunset(&self, value: Option<&str>) -> Result<(), InvalidHeaderValue> {
+        let value = value.map(HeaderValue::from_str).transpose()?;
+        lock(&self.shared.knobs).sunset = value;
+        Ok(())
+    }
+
+    /// With `true`, errors under `envelope=true` keep their real HTTP status (body still
+    /// wrapped). Default `false`: enveloped errors are sent as HTTP 200.
+    pub fn set_envelope_errors_plain(&self, plain: bool) {
+        lock(&self.shared.knobs).envelope_errors_plain = plain;
+    }
+
+    // ----- auth -----
+
+    /// Replaces (or removes) the static bearer token.
+    pub fn set_bearer_token(&self, token: Option<&str>) {
+        lock(&self.shared.auth).bearer = token.map(str::to_owned);
+    }
+
+    /// Sets the maximum number of uses per digest nonce (`None` = unlimited).
+    pub fn set_nonce_max_uses(&self, uses: Option<u32>) {
+        lock(&self.shared.nonces).set_max_uses(uses);
+    }
+
+    /// Sets the digest nonce lifetime (`None` = forever).
+    pub fn set_nonce_lifetime(&self, lifetime: Option<Duration>) {
+        lock(&self.shared.nonces).set_lifetime(lifetime);
+    }
+
+    /// Marks every nonce issued so far as expired (its next valid use gets `stale=true`).
+    pub fn expire_nonces(&self) {
+        lock(&self.shared.nonces).expire_all();
+    }
+
+    /// Sets the lifetime of OAuth tokens issued from now on.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        lock(&self.shared.tokens).set_lifetime(lifetime);
+    }
+
+    /// While `true`, `POST /api/oauth/token` answers 429.
+    pub fn set_token_rate_limited(&self, limited: bool) {
+        lock(&self.shared.tokens).set_rate_limited(limited);
+    }
+
+    /// Invalidates every issued OAuth token.
+    pub fn revoke_all_tokens(&self) {
+        lock(&self.shared.tokens).clear();
+    }
+
+    // ----- recording and counters -----
+
+    /// Every request received so far (up to the record limit), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.recorder.snapshot()
+    }
+
+    /// Forgets the recorded requests (counters are kept).
+    pub fn clear_requests(&self) {
+        self.shared.recorder.clear();
+    }
+
+    /// Turns request recording on or off (on by default; off for benchmarks).
+    pub fn set_recording(&self, on: bool) {
+        self.shared.recorder.set_enabled(on);
+    }
+
+    /// Total requests received (any route, including OAuth).
+    pub fn request_count(&self) -> u64 {
+        self.shared.counters.requests.load(Ordering::Relaxed)
+    }
+
+    /// Number of 401 responses sent.
+    pub fn unauthorized_count(&self) -> u64 {
+        self.shared.counters.unauthorized.load(Ordering::Relaxed)
+    }
+
+    /// Number of requests to `POST /api/oauth/token`.
+    pub fn token_requests(&self) -> u64 {
+        self.shared.counters.token_requests.load(Ordering::Relaxed)
+    }
+
+    /// Number of TCP connections accepted.
+    pub fn connections_accepted(&self) -> u64 {
+        self.shared.counters.connections.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut builder = http1::Builder::new();
+    builder.timer(TokioTimer::new()).keep_alive(true);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors and the like: back off briefly instead of spinning.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        shared.counters.connections.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::clone(&shared);
+        let builder = builder.clone();
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = shutdown.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+}
+
+/// Handles one request: record, route to OAuth or the API, count 401s.
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<ResBody>, ResetConnection> {
+    shared.counters.requests.fetch_add(1, Ordering::Relaxed);
+    let (parts, incoming) = req.into_parts();
+    let (body, too_large) = match Limited::new(incoming, MAX_REQUEST_BODY).collect().await {
+        Ok(collected) => (collected.to_bytes(), false),
+        Err(_) => (bytes::Bytes::new(), true),
+    };
+    shared.recorder.record(&parts, &body);
+    let response = if too_large {
+        envelope::error_response(
+            &envelope::ApiError::new(
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                "The request body is too large.",
+            ),
+            false,
+            false,
+        )
+    } else if let Some(resp) = oauth::handle(&shared, &parts, &body) {
+        resp
+    } else {
+        api(&shared, &parts).await?
+    };
+    if response.status() == http::StatusCode::UNAUTHORIZED {
+        shared.counters.unauthorized.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(response)
+}
+
+/// The API routes: auth, faults, then the routes proper.
+async fn api(
+    shared: &Shared,
+    parts: &http::request::Parts,
+) -> Result<Response<ResBody>, ResetConnection> {
+    if let Some(resp) = auth::check(shared, parts) {
+        return Ok(resp);
+    }
+    let fault = lock(&shared.faults).take();
+    let envelope = routes::envelope_requested(parts.uri.query());
+    let plain_errors = lock(&shared.knobs).envelope_errors_plain;
+    match fault {
+        None => Ok(routes::dispatch(shared, parts)),
+        Some(fault) => faults::apply(fault, envelope, plain_errors, parts, || {
+            routes::dispatch(shared, parts)
+        })
+        .await
+        .ok_or(ResetConnection),
+    }
+}
