@@ -65,73 +65,93 @@ pub struct UpdateReport {
 pub fn update(opts: &UpdateOptions) -> Result<UpdateReport> {
     let root = &opts.root;
     let manifest_path = root.join(MANIFEST_PATH);
-    let mut manifest = Manifest::load(&manifest_path)?;
-    let mut pinned_copy = false;
-    let mut previous_pin = None;
+    let manifest = Manifest::load(&manifest_path)?;
 
-    if let Some(from) = &opts.from {
-        let file_name = from
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error(format!("--from {}: not a file path", from.display())))?;
-        let rel = format!("{UPSTREAM_DIR}/{file_name}");
-        let dest = root.join(&rel);
-        let src_canon = from
-            .canonicalize()
-            .map_err(|e| Error(format!("--from {}: {e}", from.display())))?;
-        if dest.canonicalize().ok().as_deref() != Some(src_canon.as_path()) {
-            // Parse before copying, so a bad file never replaces the pin.
-            yaml::load(from)?;
-            std::fs::create_dir_all(root.join(UPSTREAM_DIR))
-                .map_err(|e| Error(format!("cannot create {UPSTREAM_DIR}: {e}")))?;
-            std::fs::copy(from, &dest).map_err(|e| {
-                Error(format!(
-                    "cannot copy {} to {}: {e}",
-                    from.display(),
-                    dest.display()
-                ))
-            })?;
-            pinned_copy = true;
+    // Where to cut from, and the pin's path relative to the root once we are done.
+    let (source, upstream) = match &opts.from {
+        None => (root.join(&manifest.upstream), manifest.upstream.clone()),
+        Some(from) => {
+            let file_name = from
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| Error(format!("--from {}: not a file path", from.display())))?;
+            (from.clone(), format!("{UPSTREAM_DIR}/{file_name}"))
         }
-        if rel != manifest.upstream {
-            let text = crate::read_to_string(&manifest_path)?;
-            let new_text = set_manifest_upstream(&text, &rel).ok_or_else(|| {
-                Error(format!(
-                    "{}: no `upstream:` line to update",
-                    manifest_path.display()
-                ))
-            })?;
-            crate::write(&manifest_path, new_text)?;
-            previous_pin = Some(std::mem::replace(&mut manifest.upstream, rel));
-        }
+    };
+    // Cut first: if the new file is unusable, nothing in the workspace changes.
+    let recut = recut(&manifest, &source, &upstream)?;
+
+    let mut pinned_copy = false;
+    let dest = root.join(&upstream);
+    let same_file = match (source.canonicalize(), dest.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if !same_file {
+        std::fs::create_dir_all(root.join(UPSTREAM_DIR))
+            .map_err(|e| Error(format!("cannot create {UPSTREAM_DIR}: {e}")))?;
+        std::fs::copy(&source, &dest).map_err(|e| {
+            Error(format!(
+                "cannot copy {} to {}: {e}",
+                source.display(),
+                dest.display()
+            ))
+        })?;
+        pinned_copy = true;
+    }
+    let mut previous_pin = None;
+    if upstream != manifest.upstream {
+        let text = crate::read_to_string(&manifest_path)?;
+        let new_text = set_manifest_upstream(&text, &upstream).ok_or_else(|| {
+            Error(format!(
+                "{}: no `upstream:` line to update",
+                manifest_path.display()
+            ))
+        })?;
+        crate::write(&manifest_path, new_text)?;
+        previous_pin = Some(manifest.upstream.clone());
     }
 
-    let recut = recut(
-        &manifest,
-        &root.join(&manifest.upstream),
-        &manifest.upstream,
-    )?;
     let fragment_path = root.join(FRAGMENT_PATH);
     let fragment_changed =
         std::fs::read(&fragment_path).ok().as_deref() != Some(recut.text.as_bytes());
     if fragment_changed {
         crate::write(&fragment_path, &recut.text)?;
     }
-    let provenance = Provenance {
-        upstream: manifest.upstream.clone(),
+    let mut provenance = Provenance {
+        upstream: upstream.clone(),
         sha256: recut.upstream_sha256.clone(),
         xgen_sha: recut.xgen_sha.clone(),
         updated: opts.date.clone(),
         operations: recut.operations.clone(),
     };
-    crate::write(&root.join(PROVENANCE_PATH), provenance.render()?)?;
+    // Rerunning on an unchanged pin keeps the recorded date, so `update` is idempotent.
+    let provenance_path = root.join(PROVENANCE_PATH);
+    if !fragment_changed
+        && let Ok(text) = std::fs::read_to_string(&provenance_path)
+        && let Some(date) = same_pin_date(&text, &provenance)
+    {
+        provenance.updated = date;
+    }
+    crate::write(&provenance_path, provenance.render()?)?;
     Ok(UpdateReport {
-        upstream: manifest.upstream,
+        upstream,
         recut,
         pinned_copy,
         previous_pin,
         fragment_changed,
     })
+}
+
+/// The date recorded in existing provenance text, if everything else in it matches `p`.
+fn same_pin_date(text: &str, p: &Provenance) -> Option<String> {
+    let old = yaml::parse(text, PROVENANCE_PATH).ok()?;
+    let date = yaml::get_str(&old, "updated")?.to_string();
+    let candidate = Provenance {
+        updated: date.clone(),
+        ..p.clone()
+    };
+    (candidate.render().ok()? == text).then_some(date)
 }
 
 /// Replace the top-level `upstream:` line of the manifest text, keeping everything else.

@@ -149,3 +149,55 @@ fn civil_dates() {
     assert_eq!(update::civil_date(20_475), "2026-01-22");
     assert_eq!(update::civil_date(11_016), "2000-02-29");
 }
+
+#[test]
+fn a_failed_update_leaves_the_workspace_alone() {
+    let root = synthetic_workspace("failed-update");
+    let before: Vec<String> = [MANIFEST_PATH, FRAGMENT_PATH, PROVENANCE_PATH]
+        .iter()
+        .map(|p| std::fs::read_to_string(root.join(p)).unwrap())
+        .collect();
+    // A spec without the wanted operation.
+    let other = root.join("other.yaml");
+    std::fs::write(&other, SYNTHETIC.replace("getSnapshotOld", "renamedAgain")).unwrap();
+    let err = update::update(&UpdateOptions {
+        root: root.clone(),
+        from: Some(other),
+        date: "2026-02-03".to_string(),
+    })
+    .unwrap_err();
+    assert!(
+        err.0.contains("getSnapshot (formerly getSnapshotOld)"),
+        "{err}"
+    );
+    let after: Vec<String> = [MANIFEST_PATH, FRAGMENT_PATH, PROVENANCE_PATH]
+        .iter()
+        .map(|p| std::fs::read_to_string(root.join(p)).unwrap())
+        .collect();
+    assert_eq!(before, after);
+    assert!(
+        !root.join("spec/upstream/other.yaml").exists(),
+        "a bad file must not be pinned"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn rerunning_update_on_the_same_pin_changes_nothing() {
+    let root = synthetic_workspace("idempotent");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let before = (read(FRAGMENT_PATH), read(PROVENANCE_PATH));
+    let report = update::update(&UpdateOptions {
+        root: root.clone(),
+        from: None,
+        date: "2027-12-31".to_string(),
+    })
+    .unwrap();
+    assert!(!report.fragment_changed && !report.pinned_copy && report.previous_pin.is_none());
+    assert_eq!(
+        (read(FRAGMENT_PATH), read(PROVENANCE_PATH)),
+        before,
+        "the recorded date stays"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
