@@ -115,7 +115,10 @@ pub(crate) enum Signed {
     /// Digest sent pre-emptively with a kept nonce (a 401 may just mean it went stale).
     DigestKept,
     /// OAuth token of this generation, from the cache or just fetched.
-    Token { generation: u64, fresh: bool },
+    Token {
+        generation: u64,
+        fresh: bool,
+    },
 }
 
 impl Signer {
@@ -174,7 +177,13 @@ impl Signer {
             (Signer::Digest(session), Signed::Nothing | Signed::DigestKept) => {
                 Ok(session.accept_challenge(response_headers, request))
             }
-            (Signer::OAuth(cache), Signed::Token { generation, fresh: false }) => {
+            (
+                Signer::OAuth(cache),
+                Signed::Token {
+                    generation,
+                    fresh: false,
+                },
+            ) => {
                 cache.invalidate(generation);
                 let (value, _, _) = cache.token(http).await?;
                 request.headers_mut().insert(AUTHORIZATION, value);

@@ -116,7 +116,10 @@ where
 {
     value.parse().map_err(|e: T::Err| Error::InvalidArgument {
         parameter: name,
-        reason: format!("{value:?} {}", e.to_string().replace("doesn't match", "does not match")),
+        reason: format!(
+            "{value:?} {}",
+            e.to_string().replace("doesn't match", "does not match")
+        ),
     })
 }
 
@@ -255,7 +258,9 @@ impl Client {
 
     /// Every snapshot of a Serverless instance, fetched a page at a time as the stream
     /// is read. Deprecated with [`Client::list_serverless_backup_snapshots`].
-    #[deprecated(note = "pages through list_serverless_backup_snapshots; use flex_backup_snapshots")]
+    #[deprecated(
+        note = "pages through list_serverless_backup_snapshots; use flex_backup_snapshots"
+    )]
     pub fn serverless_backup_snapshots<'a>(
         &'a self,
         group_id: &'a str,
@@ -294,7 +299,9 @@ impl Client {
     async fn call<T>(
         &self,
         operation: &'static Operation,
-        send: impl Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>>,
+        send: impl Future<
+            Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>,
+        >,
     ) -> Result<Response<T>> {
         let inner = self.raw.inner();
         let state = CallState::new(operation);
@@ -391,7 +398,13 @@ async fn convert<T>(
                         attempts,
                     },
                 )),
-                Err(e) => Err(Error::decode(status, &headers, &record.body, attempts, Some(e))),
+                Err(e) => Err(Error::decode(
+                    status,
+                    &headers,
+                    &record.body,
+                    attempts,
+                    Some(e),
+                )),
             }
         }
         Err(P::InvalidResponsePayload(_, e)) => Err(decode_error(&record, Some(e))),

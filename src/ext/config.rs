@@ -211,9 +211,9 @@ impl ClientBuilder {
                 env!("CARGO_PKG_VERSION")
             )),
         }));
-        Ok(Client::from_parts(crate::generated::Client::new_with_client(
-            &base_url, http, inner,
-        )))
+        Ok(Client::from_parts(
+            crate::generated::Client::new_with_client(&base_url, http, inner),
+        ))
     }
 }
 

@@ -44,14 +44,26 @@ mod tests {
 
     #[test]
     fn single_entity_list_and_error_forms() {
-        let (s, b) = unwrap(&Bytes::from_static(br#"{"status":200,"content":{"id":"x"}}"#)).unwrap();
+        let (s, b) = unwrap(&Bytes::from_static(
+            br#"{"status":200,"content":{"id":"x"}}"#,
+        ))
+        .unwrap();
         assert_eq!((s.as_u16(), &b[..]), (200, &br#"{"id":"x"}"#[..]));
         let page = Bytes::from_static(br#"{"results":[],"totalCount":0,"status":200}"#);
         let (s, b) = unwrap(&page).unwrap();
         assert_eq!((s.as_u16(), b), (200, page));
-        let (s, _) = unwrap(&Bytes::from_static(br#"{"status":404,"content":{"error":404}}"#)).unwrap();
+        let (s, _) = unwrap(&Bytes::from_static(
+            br#"{"status":404,"content":{"error":404}}"#,
+        ))
+        .unwrap();
         assert_eq!(s.as_u16(), 404);
-        assert!(matches!(unwrap(&Bytes::from_static(b"{\"id\":1}")), Err(EnvelopeError::NoStatus)));
-        assert!(matches!(unwrap(&Bytes::from_static(b"<html>")), Err(EnvelopeError::NotJson(_))));
+        assert!(matches!(
+            unwrap(&Bytes::from_static(b"{\"id\":1}")),
+            Err(EnvelopeError::NoStatus)
+        ));
+        assert!(matches!(
+            unwrap(&Bytes::from_static(b"<html>")),
+            Err(EnvelopeError::NotJson(_))
+        ));
     }
 }

@@ -108,7 +108,9 @@ where
 
 impl<'a, P: PageView> std::fmt::Debug for Paginated<'a, P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Paginated").field("page_size", &self.page_size).finish_non_exhaustive()
+        f.debug_struct("Paginated")
+            .field("page_size", &self.page_size)
+            .finish_non_exhaustive()
     }
 }
 

@@ -20,8 +20,7 @@ use reqwest::{
 };
 
 use super::{
-    Inner,
-    envelope,
+    Inner, envelope,
     error::Error,
     lifecycle::{LifecycleHeaders, Operation},
     retry,
@@ -143,7 +142,10 @@ async fn drive(
         let attempt_started = Instant::now();
         let outcome = exchange(http, inner, &request).await;
         let (server_wait, retryable) = match &outcome {
-            Ok(a) => (retry::retry_after(&a.headers), retry::is_retryable_status(a.status)),
+            Ok(a) => (
+                retry::retry_after(&a.headers),
+                retry::is_retryable_status(a.status),
+            ),
             Err(Failure::Transport(e)) => (None, !e.is_builder() && !e.is_redirect()),
             Err(Failure::Ours(_)) => (None, false),
         };
@@ -157,7 +159,9 @@ async fn drive(
             "attempt"
         );
         let wait = if retryable {
-            inner.retry.next_wait(attempt, started.elapsed(), server_wait)
+            inner
+                .retry
+                .next_wait(attempt, started.elapsed(), server_wait)
         } else {
             None
         };
@@ -198,7 +202,11 @@ async fn exchange(
     request: &reqwest::Request,
 ) -> Result<Answer, Failure> {
     let mut req = clone_request(request, inner.timeouts.attempt)?;
-    let signed = inner.signer.sign(http, &mut req).await.map_err(Failure::Ours)?;
+    let signed = inner
+        .signer
+        .sign(http, &mut req)
+        .await
+        .map_err(Failure::Ours)?;
     let answer = send(http, req, inner.max_body).await?;
     if answer.status != StatusCode::UNAUTHORIZED {
         return Ok(answer);
@@ -224,7 +232,9 @@ fn clone_request(
 ) -> Result<reqwest::Request, Failure> {
     // Every operation is a GET without a body, so a clone always exists.
     let mut req = request.try_clone().ok_or_else(|| {
-        Failure::Ours(Error::Config("request cannot be repeated (streaming body)".into()))
+        Failure::Ours(Error::Config(
+            "request cannot be repeated (streaming body)".into(),
+        ))
     })?;
     if timeout.is_some() {
         *req.timeout_mut() = timeout;
@@ -232,15 +242,21 @@ fn clone_request(
     Ok(req)
 }
 
-async fn send(http: &reqwest::Client, req: reqwest::Request, max_body: usize) -> Result<Answer, Failure> {
+async fn send(
+    http: &reqwest::Client,
+    req: reqwest::Request,
+    max_body: usize,
+) -> Result<Answer, Failure> {
     let mut response = http.execute(req).await.map_err(Failure::Transport)?;
     let status = response.status();
-    if response.content_length().is_some_and(|n| n > max_body as u64) {
+    if response
+        .content_length()
+        .is_some_and(|n| n > max_body as u64)
+    {
         return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));
     }
-    let mut body = BytesMut::with_capacity(
-        response.content_length().map_or(8 * 1024, |n| n as usize),
-    );
+    let mut body =
+        BytesMut::with_capacity(response.content_length().map_or(8 * 1024, |n| n as usize));
     while let Some(chunk) = response.chunk().await.map_err(Failure::Transport)? {
         if body.len() + chunk.len() > max_body {
             return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));

@@ -66,7 +66,11 @@ pub(crate) fn parse_params(s: &str) -> Vec<(String, String)> {
     let mut rest = s.trim();
     while !rest.is_empty() {
         let Some(eq) = rest.find('=') else { break };
-        let key = rest[..eq].trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = rest[..eq]
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         rest = rest[eq + 1..].trim_start();
         let value;
         if let Some(quoted) = rest.strip_prefix('"') {
@@ -108,8 +112,17 @@ impl Challenge {
             return None;
         }
         let params = parse_params(params);
-        let get = |k: &str| params.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-        let algorithm = match get("algorithm").unwrap_or("MD5").to_ascii_uppercase().as_str() {
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let algorithm = match get("algorithm")
+            .unwrap_or("MD5")
+            .to_ascii_uppercase()
+            .as_str()
+        {
             "MD5" => Algorithm::Md5,
             "SHA-256" => Algorithm::Sha256,
             _ => return None,
@@ -183,7 +196,11 @@ impl DigestSession {
 
     /// Takes the challenge of a 401 (fresh or `stale=true`) and signs `request` with it;
     /// `false` when the 401 carried no Digest challenge we can answer.
-    pub(crate) fn accept_challenge(&self, headers: &HeaderMap, request: &mut reqwest::Request) -> bool {
+    pub(crate) fn accept_challenge(
+        &self,
+        headers: &HeaderMap,
+        request: &mut reqwest::Request,
+    ) -> bool {
         let Some(challenge) = Challenge::best(headers) else {
             return false;
         };
@@ -224,10 +241,13 @@ impl DigestSession {
             let nc = nonce.count.fetch_add(1, Ordering::Relaxed) + 1;
             let cnonce = format!("{:016x}", fastrand::u64(..));
             header.push_str(&format!(", qop=auth, nc={nc:08x}, cnonce=\"{cnonce}\""));
-            c.algorithm
-                .hash(&format!("{}:{}:{nc:08x}:{cnonce}:auth:{ha2}", nonce.ha1, c.nonce))
+            c.algorithm.hash(&format!(
+                "{}:{}:{nc:08x}:{cnonce}:auth:{ha2}",
+                nonce.ha1, c.nonce
+            ))
         } else {
-            c.algorithm.hash(&format!("{}:{}:{ha2}", nonce.ha1, c.nonce))
+            c.algorithm
+                .hash(&format!("{}:{}:{ha2}", nonce.ha1, c.nonce))
         };
         header.push_str(&format!(", response=\"{response}\""));
         if let Some(opaque) = &c.opaque {

@@ -135,7 +135,9 @@ impl TokenCache {
         // Refresh a tenth of the lifetime early (at most a minute), plus up to a
         // twentieth more of jitter.
         let skew = (lifetime / 10).min(Duration::from_secs(60));
-        let jitter = (lifetime / 20).min(Duration::from_secs(30)).mul_f64(fastrand::f64());
+        let jitter = (lifetime / 20)
+            .min(Duration::from_secs(30))
+            .mul_f64(fastrand::f64());
         let header = crate::ext::auth::bearer_header(&reply.access_token)?;
         Ok(Token {
             header,
@@ -148,7 +150,12 @@ impl TokenCache {
 
     /// Revokes the cached token at `/api/oauth/revoke` and forgets it.
     pub(crate) async fn revoke(&self, http: &reqwest::Client) -> Result<()> {
-        let Some(token) = self.current.write().unwrap_or_else(|p| p.into_inner()).take() else {
+        let Some(token) = self
+            .current
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        else {
             return Ok(());
         };
         if Instant::now() >= token.expires_at {
