@@ -1,0 +1,58 @@
+//! `atlas-snapshots flex get|list`.
+
+use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot20241113};
+
+use crate::{
+    Failure, SnapshotCommand,
+    commands::{self, Snapshot},
+    output::{self, Format, NONE, Rendered, Row},
+};
+
+impl Snapshot for FlexBackupSnapshot20241113 {
+    /// Flex snapshots have no type and no size; their time is when they were scheduled
+    /// (or, failing that, started).
+    fn row(&self) -> Row {
+        Row {
+            id: output::text(self.id.as_ref()),
+            time: output::time(self.scheduled_time.as_ref().or(self.start_time.as_ref())),
+            status: output::text(self.status.as_ref()),
+            kind: NONE.to_owned(),
+            size: NONE.to_owned(),
+        }
+    }
+}
+
+pub async fn run(
+    client: &Client,
+    command: SnapshotCommand,
+    format: Format,
+) -> Result<Rendered, Failure> {
+    match command {
+        SnapshotCommand::Get(args) => {
+            let call = client.get_flex_backup_snapshot(
+                &args.target.group_id,
+                &args.target.cluster,
+                &args.snapshot,
+            );
+            commands::get(call, format).await
+        }
+        SnapshotCommand::List(args) => {
+            let (group, cluster) = (&args.target.group_id, &args.target.cluster);
+            let size = args.page_size();
+            if args.all {
+                let fetch = |page| client.list_flex_backup_snapshots(group, cluster, page);
+                commands::list_all(fetch, size, format).await
+            } else {
+                let page = PageRequest {
+                    page_num: 1,
+                    items_per_page: size,
+                };
+                commands::list(
+                    client.list_flex_backup_snapshots(group, cluster, page),
+                    format,
+                )
+                .await
+            }
+        }
+    }
+}
