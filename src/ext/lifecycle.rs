@@ -235,3 +235,81 @@ impl DeprecationWarnings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn http_dates_with_and_without_zero_padding() {
+        let feb1 = at("2023-02-01T00:00:00Z");
+        assert_eq!(parse_http_date("Wed, 1 Feb 2023 00:00:00 GMT"), Some(feb1));
+        assert_eq!(parse_http_date("Wed, 01 Feb 2023 00:00:00 GMT"), Some(feb1));
+        assert_eq!(
+            parse_http_date("Wednesday, 01-Feb-23 00:00:00 GMT"),
+            Some(feb1)
+        );
+        assert_eq!(parse_http_date("Wed Feb  1 00:00:00 2023"), Some(feb1));
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn deprecation_header_forms() {
+        assert_eq!(parse_deprecation("true"), Some(Deprecation::Flagged));
+        assert_eq!(
+            parse_deprecation("@1769040000"),
+            Some(Deprecation::Since(at("2026-01-22T00:00:00Z")))
+        );
+        assert_eq!(
+            parse_deprecation("Sun, 1 Jun 2025 00:00:00 GMT"),
+            Some(Deprecation::Since(at("2025-06-01T00:00:00Z")))
+        );
+        for garbage in [
+            "",
+            "@",
+            "@abc",
+            "false",
+            "tomorrow",
+            "@99999999999999999999",
+        ] {
+            assert_eq!(parse_deprecation(garbage), None, "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_headers_read_as_absent() {
+        let mut h = HeaderMap::new();
+        h.insert("deprecation", "soon".parse().unwrap());
+        h.insert("sunset", "Sun, 1 Jun 2025 00:00:00 GMT".parse().unwrap());
+        let l = LifecycleHeaders::from_headers(&h);
+        assert_eq!(l.deprecation, None);
+        assert_eq!(l.sunset, Some(at("2025-06-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn the_notice_counts_days_to_the_sunset_and_names_the_successor() {
+        let op = &crate::operations::GET_SERVERLESS_BACKUP_SNAPSHOT;
+        let today = NaiveDate::from_ymd_opt(2026, 1, 20).unwrap();
+        let notice = DeprecationNotice::new(op, &LifecycleHeaders::default(), today).unwrap();
+        assert_eq!(notice.days_left, Some(2));
+        let text = notice.to_string();
+        assert!(text.contains("sunset 2026-01-22, in 2 days"), "{text}");
+        assert!(
+            text.contains("use get_flex_backup_snapshot instead"),
+            "{text}"
+        );
+        let later = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let past = DeprecationNotice::new(op, &LifecycleHeaders::default(), later).unwrap();
+        assert!(past.to_string().contains("311 days ago"), "{past}");
+        let flex = &crate::operations::GET_FLEX_BACKUP_SNAPSHOT;
+        assert_eq!(
+            DeprecationNotice::new(flex, &LifecycleHeaders::default(), today),
+            None
+        );
+        assert_eq!(op.successor_operation(), Some(flex));
+    }
+}
