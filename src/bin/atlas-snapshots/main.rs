@@ -14,9 +14,9 @@ mod flex;
 mod output;
 mod serverless;
 
-use std::{error::Error as _, process::ExitCode, time::Duration};
+use std::{error::Error as _, io::IsTerminal, process::ExitCode, time::Duration};
 
-use atlas_snapshots::{Client, Error};
+use atlas_snapshots::{Client, DeprecationNotice, Error};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::output::Format;
@@ -220,14 +220,44 @@ fn init_tracing(verbose: u8) {
     // Fails only if a subscriber is already set, which nothing here does.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// The command that replaces a library method, for advice in the CLI's terms.
+fn command_for(method: &str) -> Option<&'static str> {
+    match method {
+        "get_flex_backup_snapshot" => Some("atlas-snapshots flex get"),
+        "list_flex_backup_snapshots" => Some("atlas-snapshots flex list"),
+        _ => None,
+    }
+}
+
+/// The library's deprecation notice, naming the replacing command rather than the
+/// replacing library method (the library reports each operation once per process).
+fn deprecation(notice: &DeprecationNotice) -> String {
+    let op = notice.operation;
+    let mut text = format!("{} (version {}) is deprecated", op.id, op.version);
+    match (notice.sunset, notice.days_left) {
+        (Some(date), Some(days)) if days < 0 => {
+            text.push_str(&format!("; sunset {date}, {} days ago", -days));
+        }
+        (Some(date), Some(days)) => text.push_str(&format!("; sunset {date}, in {days} days")),
+        _ => {}
+    }
+    match op.successor.map(|method| (method, command_for(method))) {
+        Some((_, Some(command))) => text.push_str(&format!("; use '{command}' instead")),
+        Some((method, None)) => text.push_str(&format!("; use {method} instead")),
+        None => {}
+    }
+    text
 }
 
 fn client(cli: &Cli) -> Result<Client, Error> {
     let mut builder = Client::builder_from(|name| std::env::var(name).ok())?
         .envelope(cli.envelope)
-        .on_deprecation(|notice| eprintln!("warning: {notice}"));
+        .on_deprecation(|notice| eprintln!("warning: {}", deprecation(notice)));
     if let Some(url) = &cli.base_url {
         builder = builder.base_url(url.clone());
     }
