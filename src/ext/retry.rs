@@ -105,12 +105,15 @@ impl RetryPolicy {
                 // Exponential backoff with full jitter (AWS architecture blog's variant).
                 let ceiling = self
                     .initial_backoff
-                    .saturating_mul(1u32 << (attempt - 1).min(20))
+                    .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
                     .min(self.max_backoff);
-                ceiling.mul_f64(fastrand::f64())
+                // Jitter in whole nanoseconds: `mul_f64` panics when a huge ceiling
+                // rounds past `Duration::MAX`.
+                let nanos = ceiling.as_nanos().min(u64::MAX as u128) as u64;
+                Duration::from_nanos(fastrand::u64(..=nanos))
             }
         };
-        (elapsed + wait <= self.budget).then_some(wait)
+        (elapsed.saturating_add(wait) <= self.budget).then_some(wait)
     }
 }
 
@@ -186,6 +189,47 @@ mod tests {
             p.next_wait(1, Duration::ZERO, Some(Duration::from_secs(3600))),
             None
         );
+    }
+
+    fn duration() -> impl proptest::strategy::Strategy<Value = Duration> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u64..120_000).prop_map(Duration::from_millis),
+            any::<u64>().prop_map(Duration::from_nanos),
+            (any::<u64>(), 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+            Just(Duration::MAX),
+        ]
+    }
+
+    proptest::proptest! {
+        // `next_wait` is crate-private, so its property lives here rather than in
+        // tests/properties.rs.
+        #[test]
+        fn next_wait_never_panics_and_keeps_every_bound(
+            attempts in 0u32..10,
+            attempt in 0u32..40,
+            initial in duration(),
+            max_backoff in duration(),
+            max_retry_after in duration(),
+            budget in duration(),
+            elapsed in duration(),
+            server in proptest::option::of(duration()),
+        ) {
+            let p = RetryPolicy::default()
+                .max_attempts(attempts)
+                .initial_backoff(initial)
+                .max_backoff(max_backoff)
+                .max_retry_after(max_retry_after)
+                .budget(budget);
+            if let Some(w) = p.next_wait(attempt, elapsed, server) {
+                proptest::prop_assert!(attempt < p.attempts());
+                proptest::prop_assert!(elapsed.saturating_add(w) <= budget);
+                match server {
+                    Some(s) => proptest::prop_assert!(w == s && s <= max_retry_after),
+                    None => proptest::prop_assert!(w <= max_backoff && w <= initial.saturating_mul(1 << 20)),
+                }
+            }
+        }
     }
 
     #[test]

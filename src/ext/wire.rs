@@ -68,6 +68,9 @@ impl CallState {
     }
 }
 
+/// The most body buffer reserved up front from a `Content-Length`.
+const MAX_PREALLOC: u64 = 4 * 1024 * 1024;
+
 /// One HTTP exchange's answer, body read in full.
 struct Answer {
     status: StatusCode,
@@ -146,8 +149,13 @@ async fn drive(
                 retry::retry_after(&a.headers),
                 retry::is_retryable_status(a.status),
             ),
+            // Every operation is a GET, so a failure after the request left (a reset
+            // connection, a truncated body, an attempt timeout) is as safe to retry as
+            // one before it. A builder or redirect error would only fail the same way.
             Err(Failure::Transport(e)) => (None, !e.is_builder() && !e.is_redirect()),
-            Err(Failure::Ours(_)) => (None, false),
+            // A token endpoint answering 429 or 5xx is worth another try; a body too
+            // large, a refused key or a bad token reply is not.
+            Err(Failure::Ours(e)) => (e.retry_after(), e.is_retryable()),
         };
         tracing::debug!(
             target: "atlas_snapshots::wire",
@@ -158,14 +166,30 @@ async fn drive(
             duration_ms = attempt_started.elapsed().as_millis() as u64,
             "attempt"
         );
+        let elapsed = started.elapsed();
         let wait = if retryable {
             inner
                 .retry
-                .next_wait(attempt, started.elapsed(), server_wait)
+                .next_wait(attempt, elapsed, server_wait)
+                // A wait that outlasts the total timeout would end the call as a timeout
+                // and hide the answer that explains it (a 429 and its Retry-After).
+                .filter(|w| {
+                    inner
+                        .timeouts
+                        .total
+                        .is_none_or(|total| elapsed.saturating_add(*w) < total)
+                })
         } else {
             None
         };
         match (outcome, wait) {
+            (Err(Failure::Ours(mut e)), None) => {
+                // The token endpoint's own transport error knows of its one request only.
+                if let Error::Transport { attempts, .. } = &mut e {
+                    *attempts = attempt;
+                }
+                return Err(Failure::Ours(e));
+            }
             (outcome, None) => return outcome.and_then(|a| finish(inner, call, a)),
             (_, Some(wait)) => tokio::time::sleep(wait).await,
         }
@@ -255,8 +279,13 @@ async fn send(
     {
         return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));
     }
-    let mut body =
-        BytesMut::with_capacity(response.content_length().map_or(8 * 1024, |n| n as usize));
+    // Content-Length is the server's word: preallocate at most the limit, and not more
+    // than a few MiB even when the limit is raised far beyond that.
+    let mut body = BytesMut::with_capacity(
+        response
+            .content_length()
+            .map_or(8 * 1024, |n| n.min(MAX_PREALLOC) as usize),
+    );
     while let Some(chunk) = response.chunk().await.map_err(Failure::Transport)? {
         if body.len() + chunk.len() > max_body {
             return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));
@@ -274,13 +303,16 @@ async fn send(
 /// Records the final answer and, when the envelope is on, unwraps it.
 fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer, Failure> {
     let lifecycle = LifecycleHeaders::from_headers(&answer.headers);
-    if inner.envelope && answer.status.is_success() {
+    // Under the envelope an error may come as HTTP 200 with the error inside, or with
+    // its own status, enveloped or plain (Atlas does not document which): all read alike.
+    if inner.envelope {
         match envelope::unwrap(&answer.body) {
             Ok((status, content)) => {
                 answer.status = status;
                 answer.body = content;
                 answer.headers.remove(CONTENT_LENGTH);
             }
+            Err(_) if !answer.status.is_success() => {}
             Err(e) => {
                 let source = match e {
                     envelope::EnvelopeError::NotJson(e) => Some(e),
