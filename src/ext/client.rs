@@ -310,18 +310,23 @@ impl Client {
             operation = operation.id,
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
         );
-        let _enter = span.enter();
+        let started = std::time::Instant::now();
+        // `instrument`, not `enter`: a guard held across `.await` would leak the span
+        // into whatever else runs on this thread meanwhile.
+        let scoped = tracing::Instrument::instrument(state.scope(send), span.clone());
         let outcome = match inner.timeouts.total {
-            Some(limit) => tokio::time::timeout(limit, state.scope(send)).await.ok(),
-            None => Some(state.scope(send).await),
+            Some(limit) => tokio::time::timeout(limit, scoped).await.ok(),
+            None => Some(scoped.await),
         };
         let record = state.take();
         span.record("attempts", record.attempts);
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
         if let Some(status) = record.status {
             span.record("status", status.as_u16());
         }
-        inner.deprecation.report(operation, &record.lifecycle);
+        span.in_scope(|| inner.deprecation.report(operation, &record.lifecycle));
         let Some(result) = outcome else {
             return Err(Error::Transport {
                 message: format!(
