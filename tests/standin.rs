@@ -121,6 +121,10 @@ async fn invalid_path_parameters_are_400_naming_the_parameter() {
             format!("{base}/api/atlas/v2/groups/{G}/serverless/Server%20less/backup/snapshots"),
             "clusterName",
         ),
+        (
+            format!("{base}/api/atlas/v2/groups/{G}/serverless/%FF%FE/backup/snapshots"),
+            "clusterName",
+        ),
     ];
     for (url, param) in cases {
         let accept = if url.contains("flexClusters") {
