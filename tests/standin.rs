@@ -121,6 +121,10 @@ async fn invalid_path_parameters_are_400_naming_the_parameter() {
             format!("{base}/api/atlas/v2/groups/{G}/serverless/Server%20less/backup/snapshots"),
             "clusterName",
         ),
+        (
+            format!("{base}/api/atlas/v2/groups/{G}/serverless/%FF%FE/backup/snapshots"),
+            "clusterName",
+        ),
     ];
     for (url, param) in cases {
         let accept = if url.contains("flexClusters") {
@@ -890,4 +894,49 @@ async fn shutdown_stops_serving() {
     s.shutdown().await;
     let fresh = reqwest::Client::new();
     assert!(fresh.get(&url).send().await.is_err());
+}
+
+#[tokio::test]
+async fn without_auth_config_any_client_gets_a_token_but_requests_must_be_well_formed() {
+    let s = seeded(1).await;
+    let resp = token_request(&s, "anyone", "anything").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let token = json_of(resp).await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(token.len(), 64);
+    assert_eq!(bearer_get(&s, &token).await.status(), StatusCode::OK);
+
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/oauth/token", s.base_url()))
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json_of(resp).await["error"], "invalid_client");
+
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/oauth/token", s.base_url()))
+        .basic_auth("anyone", Some("anything"))
+        .body("grant_type=password")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json_of(resp).await["error"], "unsupported_grant_type");
+
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/oauth/token", s.base_url()))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(s.token_requests(), 4);
+    assert_eq!(s.unauthorized_count(), 1);
+
+    // `pretty` is accepted and ignored.
+    let resp = get(&serverless_url(&s, "?pretty=true"), SERVERLESS_MEDIA_TYPE).await;
+    assert_eq!(resp.status(), StatusCode::OK);
 }

@@ -62,7 +62,7 @@ pub enum Fault {
     /// 200 with the operation's media type and a body that is not valid JSON.
     MalformedJson,
     /// 200 with the operation's media type and a streamed, valid JSON list page of
-    /// (about, at least ~120 bytes) this many bytes.
+    /// exactly this many bytes (requests below ~130 bytes get the minimal ~125-byte page).
     HugeBody {
         /// Body size in bytes.
         bytes: u64,

@@ -18,6 +18,8 @@ const TOKEN_PATH: &str = "/api/oauth/token";
 const REVOKE_PATH: &str = "/api/oauth/revoke";
 /// Issued tokens kept before expired ones are pruned.
 const PRUNE_AT: usize = 10_000;
+/// Longest token lifetime honoured (keeps `Instant` arithmetic from overflowing).
+const MAX_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 /// Issued access tokens and the token endpoint's knobs.
 pub(crate) struct TokenStore {
@@ -30,13 +32,13 @@ impl TokenStore {
     pub(crate) fn new(lifetime: Duration) -> Self {
         Self {
             tokens: HashMap::new(),
-            lifetime,
+            lifetime: lifetime.min(MAX_LIFETIME),
             rate_limited: false,
         }
     }
 
     pub(crate) fn set_lifetime(&mut self, lifetime: Duration) {
-        self.lifetime = lifetime;
+        self.lifetime = lifetime.min(MAX_LIFETIME);
     }
 
     pub(crate) fn set_rate_limited(&mut self, limited: bool) {

@@ -272,9 +272,6 @@ fn parse_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
             "envelope" => {
                 parse_bool("envelope", &v)?;
             }
-            "pretty" => {
-                parse_bool("pretty", &v)?;
-            }
             _ => {}
         }
     }
