@@ -7,10 +7,16 @@
 //! Seeds group `5f1a2b3c4d5e6f7a8b9c0d1e` with serverless instance `Serverless0` and flex
 //! cluster `Flex0` (1234 snapshots each), prints `listening on http://127.0.0.1:PORT`, and
 //! serves until killed.
+//!
+//! Each `counters` line read on standard input is answered on standard output with
+//! `counters requests=N unauthorized=N token_requests=N connections=N` (the server's
+//! totals so far), so a benchmark driver can read what the server saw. At the end of
+//! standard input it goes on serving.
 
 use std::io::Write as _;
 
 use atlas_snapshots::standin::{StandIn, sample};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 const SNAPSHOTS: u32 = 1234;
 
@@ -55,6 +61,21 @@ async fn main() -> std::io::Result<()> {
     writeln!(out, "listening on {}", standin.base_url())?;
     out.flush()?;
     drop(out);
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim() == "counters" {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "counters requests={} unauthorized={} token_requests={} connections={}",
+                standin.request_count(),
+                standin.unauthorized_count(),
+                standin.token_requests(),
+                standin.connections_accepted(),
+            )?;
+            out.flush()?;
+        }
+    }
     std::future::pending::<()>().await;
     Ok(())
 }

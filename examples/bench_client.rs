@@ -1,0 +1,108 @@
+//! The SDK side of `bench/peers`: N sequential `get_flex_backup_snapshot` calls in one
+//! process against a running Atlas stand-in (or any Atlas), timed in-process.
+//!
+//! ```text
+//! cargo run --release --example bench_client -- --base-url http://127.0.0.1:PORT \
+//!     (--digest PUBLIC:PRIVATE | --bearer TOKEN) [--calls N]
+//! cargo run --release --example bench_client -- --print-path
+//! ```
+//!
+//! Prints one line: `sdk calls=N seconds=S calls_per_sec=R`. With `--print-path` it
+//! prints the URL path of the flex snapshot it fetches (the sample snapshot 0 that
+//! `examples/standin.rs` seeds) and the `Accept` media type, so peers fetch the same URL.
+
+use std::{process::ExitCode, time::Instant};
+
+use atlas_snapshots::{
+    Client, Credentials,
+    standin::{FLEX_MEDIA_TYPE, sample},
+};
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: bench_client --base-url URL (--digest PUBLIC:PRIVATE | --bearer TOKEN) [--calls N]\n       bench_client --print-path"
+    );
+    ExitCode::from(2)
+}
+
+fn snapshot_id() -> String {
+    sample::flex_snapshot(0)["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let mut base_url = None;
+    let mut credentials = None;
+    let mut calls: u32 = 1000;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--print-path") {
+        println!(
+            "/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
+            sample::GROUP_ID,
+            sample::FLEX_NAME,
+            snapshot_id()
+        );
+        println!("{FLEX_MEDIA_TYPE}");
+        return ExitCode::SUCCESS;
+    }
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let Some(value) = args.next() else {
+            return usage();
+        };
+        match arg.as_str() {
+            "--base-url" => base_url = Some(value),
+            "--digest" => match value.split_once(':') {
+                Some((public, private)) => {
+                    credentials = Some(Credentials::api_key(public, private))
+                }
+                None => return usage(),
+            },
+            "--bearer" => credentials = Some(Credentials::bearer(value)),
+            "--calls" => match value.parse() {
+                Ok(n) if n > 0 => calls = n,
+                _ => return usage(),
+            },
+            _ => return usage(),
+        }
+    }
+    let (Some(base_url), Some(credentials)) = (base_url, credentials) else {
+        return usage();
+    };
+    let client = match Client::builder()
+        .base_url(base_url)
+        .credentials(credentials)
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let id = snapshot_id();
+    let started = Instant::now();
+    for _ in 0..calls {
+        match client
+            .get_flex_backup_snapshot(sample::GROUP_ID, sample::FLEX_NAME, &id)
+            .await
+        {
+            Ok(snapshot) => {
+                std::hint::black_box(&snapshot);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "sdk calls={calls} seconds={seconds:.4} calls_per_sec={:.1}",
+        f64::from(calls) / seconds
+    );
+    ExitCode::SUCCESS
+}
