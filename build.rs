@@ -31,6 +31,7 @@ fn generate() -> Result<(), String> {
     // Read the lifecycle facts first: later transforms rewrite media types and ids.
     let rows = transforms::operation_rows(&spec)?;
     transforms::apply_operation_id_overrides(&mut spec);
+    transforms::fence_description_code_as_text(&mut spec);
     transforms::normalize_media_types(&mut spec);
     transforms::relax_error_parameters(&mut spec);
     let open_enums = transforms::extract_open_enums(&mut spec);

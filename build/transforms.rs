@@ -469,3 +469,41 @@ pub fn variant_name(value: &str) -> String {
     }
     out
 }
+
+/// Descriptions become rustdoc; an untagged code fence there (the spec's curl example)
+/// would be compiled as a Rust doctest. Tags each one as `text`.
+pub fn fence_description_code_as_text(spec: &mut Value) {
+    match spec {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match value {
+                    Value::String(text) if key == "description" && text.contains("```") => {
+                        *text = tag_untagged_fences(text);
+                    }
+                    other => fence_description_code_as_text(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(fence_description_code_as_text),
+        _ => {}
+    }
+}
+
+fn tag_untagged_fences(text: &str) -> String {
+    let mut inside = false;
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("```") {
+            if !inside && rest.trim().is_empty() {
+                lines.push(line.replacen("```", "```text", 1));
+            } else {
+                lines.push(line.to_owned());
+            }
+            inside = !inside;
+        } else {
+            lines.push(line.to_owned());
+        }
+    }
+    lines.join("\n")
+}

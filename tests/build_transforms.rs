@@ -91,7 +91,10 @@ fn successor_is_none_when_the_link_is_ambiguous_or_unknown() {
         .iter()
         .map(|(p, item)| (p.clone(), "get".to_owned(), &item["get"]))
         .collect();
-    assert_eq!(resolve_successor("https://x/#tag/a/operation/nothingLikeIt", &ops), None);
+    assert_eq!(
+        resolve_successor("https://x/#tag/a/operation/nothingLikeIt", &ops),
+        None
+    );
     let other = json!({"operationId": "getFlexOther"});
     let mut with_other = ops.clone();
     with_other.push(("/other".to_owned(), "get".to_owned(), &other));
@@ -110,7 +113,10 @@ fn successor_is_none_when_the_link_is_ambiguous_or_unknown() {
         "exact operationId match"
     );
     // A deprecated operation is never a successor.
-    assert_eq!(resolve_successor("https://x/operation/getServerlessSnap", &ops), None);
+    assert_eq!(
+        resolve_successor("https://x/operation/getServerlessSnap", &ops),
+        None
+    );
 }
 
 #[test]
@@ -125,9 +131,14 @@ fn overrides_become_operation_ids() {
 fn vendor_media_types_are_presented_as_json() {
     let mut s = spec();
     normalize_media_types(&mut s);
-    let content = &s["paths"]["/groups/{groupId}/serverless/{clusterName}/snaps/{id}"]["get"]["responses"]["200"]["content"];
+    let content = &s["paths"]["/groups/{groupId}/serverless/{clusterName}/snaps/{id}"]["get"]["responses"]
+        ["200"]["content"];
     assert!(content.get("application/json").is_some());
-    assert!(content.get("application/vnd.atlas.2023-01-01+json").is_none());
+    assert!(
+        content
+            .get("application/vnd.atlas.2023-01-01+json")
+            .is_none()
+    );
     assert!(s["components"]["responses"]["notFound"]["content"]["application/json"].is_object());
 }
 
@@ -142,24 +153,36 @@ fn path_parameters_share_one_type_per_name() {
     assert!(schemas["GroupId"].get("example").is_none());
     for path in s["paths"].as_object().unwrap().values() {
         let params = path["get"]["parameters"].as_array().unwrap();
-        assert_eq!(params[1]["schema"]["$ref"], "#/components/schemas/ClusterName");
+        assert_eq!(
+            params[1]["schema"]["$ref"],
+            "#/components/schemas/ClusterName"
+        );
     }
-    assert_eq!(s["components"]["parameters"]["groupId"]["schema"]["$ref"], "#/components/schemas/GroupId");
+    assert_eq!(
+        s["components"]["parameters"]["groupId"]["schema"]["$ref"],
+        "#/components/schemas/GroupId"
+    );
 }
 
 #[test]
 fn conflicting_path_parameter_patterns_fail_the_build() {
     let mut s = spec();
-    s["paths"]["/groups/{groupId}/flexClusters/{name}/snaps/{id}"]["get"]["parameters"][1]["schema"]["pattern"] =
-        json!("^[0-9]+$");
+    s["paths"]["/groups/{groupId}/flexClusters/{name}/snaps/{id}"]["get"]["parameters"][1]["schema"]
+        ["pattern"] = json!("^[0-9]+$");
     let err = hoist_path_parameters(&mut s).unwrap_err();
     assert!(err.contains("ClusterName"), "{err}");
 }
 
 #[test]
 fn bare_name_parameters_are_named_after_their_resource() {
-    assert_eq!(path_parameter_type_name("name", "/g/{groupId}/flexClusters/{name}/x"), "ClusterName");
-    assert_eq!(path_parameter_type_name("groupId", "/g/{groupId}"), "GroupId");
+    assert_eq!(
+        path_parameter_type_name("name", "/g/{groupId}/flexClusters/{name}/x"),
+        "ClusterName"
+    );
+    assert_eq!(
+        path_parameter_type_name("groupId", "/g/{groupId}"),
+        "GroupId"
+    );
 }
 
 #[test]
@@ -179,7 +202,10 @@ fn response_constraints_are_relaxed_but_kept_where_asked() {
 fn error_parameters_accept_any_value() {
     let mut s = spec();
     relax_error_parameters(&mut s);
-    assert_eq!(s["components"]["schemas"]["ApiError"]["properties"]["parameters"]["items"], json!({}));
+    assert_eq!(
+        s["components"]["schemas"]["ApiError"]["properties"]["parameters"]["items"],
+        json!({})
+    );
 }
 
 #[test]
@@ -189,7 +215,10 @@ fn enums_are_extracted_as_open_enums() {
     assert_eq!(enums.len(), 1);
     assert_eq!(enums[0].name, "SnapStatus");
     assert_eq!(enums[0].values, ["queued", "inProgress"]);
-    assert_eq!(s["components"]["schemas"]["Snap"]["properties"]["status"]["$ref"], "#/components/schemas/SnapStatus");
+    assert_eq!(
+        s["components"]["schemas"]["Snap"]["properties"]["status"]["$ref"],
+        "#/components/schemas/SnapStatus"
+    );
     let source = emit::open_enums(&enums);
     assert!(source.contains("InProgress = \"inProgress\""), "{source}");
 }
@@ -206,14 +235,33 @@ fn variant_names_are_rust_case() {
 fn the_table_carries_the_deprecation_note_and_successor_method() {
     let rows = operation_rows(&spec()).unwrap();
     let table = emit::operation_table(&rows, &["GroupId".to_owned()]);
-    assert!(table.contains("pub const GET_SERVERLESS_SNAP: Operation"), "{table}");
+    assert!(
+        table.contains("pub const GET_SERVERLESS_SNAP: Operation"),
+        "{table}"
+    );
     assert!(table.contains("media_type: \"application/vnd.atlas.2023-01-01+json\""));
     assert!(table.contains("successor: Some(\"get_flex_snapshot\")"));
     let old = rows.iter().find(|r| r.deprecated).unwrap();
     let new = rows.iter().find(|r| !r.deprecated).unwrap();
     let note = emit::deprecation_note(old).unwrap();
     assert!(note.contains("sunset on 2026-01-22"), "{note}");
-    assert!(note.contains("use `Client::get_flex_snapshot` instead"), "{note}");
+    assert!(
+        note.contains("use `Client::get_flex_snapshot` instead"),
+        "{note}"
+    );
     assert!(table.contains("#[deprecated(note ="));
     assert_eq!(emit::deprecation_note(new), None);
+}
+
+#[test]
+fn untagged_code_fences_in_descriptions_become_text() {
+    let mut s = json!({"info": {"description": "Try:\n```\ncurl -X GET x\n```\nor\n```rust\nfn f() {}\n```"}});
+    fence_description_code_as_text(&mut s);
+    let d = s["info"]["description"].as_str().unwrap();
+    assert!(d.contains("```text\ncurl"), "{d}");
+    assert_eq!(
+        d.matches("```text").count(),
+        1,
+        "tagged fences and closing fences stay: {d}"
+    );
 }
