@@ -318,3 +318,25 @@ async fn pagination_stops_on_a_short_page_without_total_count() {
     assert_eq!(pages[2].page_num, 3);
     assert_eq!(standin.request_count(), 3);
 }
+
+#[tokio::test]
+async fn https_is_real_tls_a_plain_server_fails_the_handshake() {
+    let standin = standin(1).await;
+    let url = standin.base_url().replace("http://", "https://");
+    let client = atlas_snapshots::Client::builder()
+        .base_url(url)
+        .credentials(atlas_snapshots::Credentials::bearer(TOKEN))
+        .retry(atlas_snapshots::RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = client
+        .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(0))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(
+        standin.request_count(),
+        0,
+        "no HTTP request was parsed from a TLS hello"
+    );
+}
