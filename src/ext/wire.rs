@@ -215,6 +215,13 @@ impl WithoutUrlRef for reqwest::Error {
         if let Some(url) = self.url() {
             text = text.replace(&format!(" for url ({url})"), "");
         }
+        // reqwest's own text is "error sending request"; the cause is in the sources.
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
         text
     }
 }
