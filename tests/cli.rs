@@ -27,8 +27,9 @@ async fn standin() -> StandIn {
         .expect("start the stand-in")
 }
 
-/// The CLI with a clean environment: only the test's token, pointed at `base_url`.
-fn cli(base_url: &str, args: &[&str]) -> Command {
+/// The CLI with a clean environment (only the test's token), pointed at `base_url`,
+/// with `args` split at whitespace.
+fn cli(base_url: &str, args: &str) -> Command {
     let mut cmd = Command::cargo_bin("atlas-snapshots").expect("the atlas-snapshots binary");
     for var in [
         env::BASE_URL,
@@ -44,7 +45,7 @@ fn cli(base_url: &str, args: &[&str]) -> Command {
     cmd.env(env::ACCESS_TOKEN, TOKEN)
         .arg("--base-url")
         .arg(base_url)
-        .args(args)
+        .args(args.split_whitespace())
         .timeout(Duration::from_secs(20));
     cmd
 }
@@ -145,16 +146,7 @@ async fn serverless_get_prints_the_snapshot_as_served_and_warns_once() {
         vec![sample::serverless_snapshot(1), snapshot.clone()],
     );
 
-    let args = [
-        "serverless",
-        "get",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        SERVERLESS,
-        "--snapshot",
-        &id,
-    ];
+    let args = format!("serverless get --group-id {GROUP} --cluster {SERVERLESS} --snapshot {id}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -206,16 +198,7 @@ async fn flex_get_prints_the_snapshot_as_served_without_warnings() {
         vec![snapshot.clone(), sample::flex_snapshot(5)],
     );
 
-    let args = [
-        "flex",
-        "get",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-        "--snapshot",
-        &id,
-    ];
+    let args = format!("flex get --group-id {GROUP} --cluster {FLEX} --snapshot {id}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -237,16 +220,7 @@ async fn serverless_list_prints_the_page_object() {
     snapshots[1] = odd_serverless_snapshot();
     standin.seed_serverless(GROUP, SERVERLESS, snapshots.clone());
 
-    let args = [
-        "serverless",
-        "list",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        SERVERLESS,
-        "--page-size",
-        "3",
-    ];
+    let args = format!("serverless list --group-id {GROUP} --cluster {SERVERLESS} --page-size 3");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -272,7 +246,7 @@ async fn flex_list_asks_for_100_items_by_default() {
     let snapshots: Vec<Value> = (0..150).map(sample::flex_snapshot).collect();
     standin.seed_flex(GROUP, FLEX, snapshots.clone());
 
-    let args = ["flex", "list", "--group-id", GROUP, "--cluster", FLEX];
+    let args = format!("flex list --group-id {GROUP} --cluster {FLEX}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -291,15 +265,7 @@ async fn serverless_list_all_gathers_every_page_into_one_array() {
     snapshots[1233] = odd_serverless_snapshot();
     standin.seed_serverless(GROUP, SERVERLESS, snapshots.clone());
 
-    let args = [
-        "serverless",
-        "list",
-        "--all",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        SERVERLESS,
-    ];
+    let args = format!("serverless list --all --group-id {GROUP} --cluster {SERVERLESS}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -326,17 +292,7 @@ async fn flex_list_all_stops_at_total_count_with_the_page_size_given() {
     let snapshots: Vec<Value> = (0..300).map(sample::flex_snapshot).collect();
     standin.seed_flex(GROUP, FLEX, snapshots.clone());
 
-    let args = [
-        "flex",
-        "list",
-        "--all",
-        "--page-size",
-        "100",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-    ];
+    let args = format!("flex list --all --page-size 100 --group-id {GROUP} --cluster {FLEX}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -357,15 +313,7 @@ async fn list_all_of_an_empty_cluster_is_an_empty_array() {
     let standin = standin().await;
     standin.seed_flex(GROUP, FLEX, Vec::new());
 
-    let args = [
-        "flex",
-        "list",
-        "--all",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-    ];
+    let args = format!("flex list --all --group-id {GROUP} --cluster {FLEX}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -420,16 +368,7 @@ async fn serverless_table_shows_id_time_status_type_and_size() {
     let odd = odd_serverless_snapshot();
     standin.seed_serverless(GROUP, SERVERLESS, vec![big.clone(), odd.clone()]);
 
-    let args = [
-        "--output",
-        "table",
-        "serverless",
-        "list",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        SERVERLESS,
-    ];
+    let args = format!("--output table serverless list --group-id {GROUP} --cluster {SERVERLESS}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(0);
@@ -469,35 +408,15 @@ async fn flex_table_uses_scheduled_or_start_time_and_dashes() {
     standin.seed_flex(GROUP, FLEX, vec![scheduled.clone(), started.clone()]);
     let id = scheduled["id"].as_str().unwrap_or_default();
 
-    let get = [
-        "--output",
-        "table",
-        "flex",
-        "get",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-        "--snapshot",
-        id,
-    ];
+    let get =
+        format!("--output table flex get --group-id {GROUP} --cluster {FLEX} --snapshot {id}");
     let out = run(cli(&standin.base_url(), &get)).await;
     out.assert_code(0);
     let rows = table(&out);
     assert_eq!(rows.len(), 2, "{out:#?}");
     assert_eq!(rows[1], [id, "2026-01-10T00:00:00Z", "archived", "-", "-"]);
 
-    let list = [
-        "flex",
-        "list",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-        "--output",
-        "table",
-        "--all",
-    ];
+    let list = format!("flex list --group-id {GROUP} --cluster {FLEX} --output table --all");
     let out = run(cli(&standin.base_url(), &list)).await;
     out.assert_code(0);
     let rows = table(&out);
@@ -525,36 +444,15 @@ async fn envelope_gives_the_same_output() {
     standin.seed_flex(GROUP, FLEX, snapshots.clone());
     let url = standin.base_url();
 
-    let get = [
-        "serverless",
-        "get",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        SERVERLESS,
-        "--snapshot",
-        &id,
-    ];
+    let get = format!("serverless get --group-id {GROUP} --cluster {SERVERLESS} --snapshot {id}");
     let plain = run(cli(&url, &get)).await;
-    let mut enveloped_get = vec!["--envelope"];
-    enveloped_get.extend(get);
-    let enveloped = run(cli(&url, &enveloped_get)).await;
+    let enveloped = run(cli(&url, &format!("--envelope {get}"))).await;
     plain.assert_code(0);
     enveloped.assert_code(0);
     assert_eq!(enveloped.stdout, plain.stdout);
 
-    let all = [
-        "--envelope",
-        "flex",
-        "list",
-        "--all",
-        "--page-size",
-        "50",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-    ];
+    let all =
+        format!("--envelope flex list --all --page-size 50 --group-id {GROUP} --cluster {FLEX}");
     let out = run(cli(&url, &all)).await;
     out.assert_code(0);
     assert_eq!(out.json(), Value::Array(snapshots));
@@ -578,25 +476,8 @@ async fn bad_group_id_exits_2_and_sends_nothing() {
     let snapshot = sample::snapshot_id(0x6571, 0);
 
     for args in [
-        vec![
-            "serverless",
-            "get",
-            "--group-id",
-            &upper,
-            "--cluster",
-            SERVERLESS,
-            "--snapshot",
-            &snapshot,
-        ],
-        vec![
-            "flex",
-            "list",
-            "--all",
-            "--group-id",
-            &upper,
-            "--cluster",
-            FLEX,
-        ],
+        format!("serverless get --group-id {upper} --cluster {SERVERLESS} --snapshot {snapshot}"),
+        format!("flex list --all --group-id {upper} --cluster {FLEX}"),
     ] {
         let out = run(cli(&standin.base_url(), &args)).await;
         out.assert_code(2);
@@ -613,16 +494,7 @@ async fn page_size_out_of_range_exits_2_and_sends_nothing() {
     standin.seed_flex(GROUP, FLEX, vec![sample::flex_snapshot(0)]);
 
     for size in ["0", "501", "many"] {
-        let args = [
-            "flex",
-            "list",
-            "--page-size",
-            size,
-            "--group-id",
-            GROUP,
-            "--cluster",
-            FLEX,
-        ];
+        let args = format!("flex list --page-size {size} --group-id {GROUP} --cluster {FLEX}");
         let out = run(cli(&standin.base_url(), &args)).await;
         out.assert_code(2);
         assert!(out.stderr.contains("--page-size"), "{out:#?}");
@@ -632,15 +504,15 @@ async fn page_size_out_of_range_exits_2_and_sends_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_arguments_exit_2_and_help_exits_0() {
-    let out = run(cli("http://127.0.0.1:9", &["flex", "delete"])).await;
+    let out = run(cli("http://127.0.0.1:9", "flex delete")).await;
     out.assert_code(2);
     let out = run(cli(
         "http://127.0.0.1:9",
-        &["flex", "get", "--group-id", GROUP],
+        &format!("flex get --group-id {GROUP}"),
     ))
     .await;
     out.assert_code(2);
-    let out = run(cli("http://127.0.0.1:9", &["--help"])).await;
+    let out = run(cli("http://127.0.0.1:9", "--help")).await;
     out.assert_code(0);
     assert!(
         out.stdout.contains("serverless") && out.stdout.contains("flex"),
@@ -655,7 +527,7 @@ async fn half_set_credential_pair_exits_2_naming_the_missing_variable() {
 
     let mut cmd = cli(
         &standin.base_url(),
-        &["flex", "list", "--group-id", GROUP, "--cluster", FLEX],
+        &format!("flex list --group-id {GROUP} --cluster {FLEX}"),
     );
     cmd.env(env::PUBLIC_API_KEY, "PUBLICKEY");
     let out = run(cmd).await;
@@ -675,16 +547,7 @@ async fn not_found_exits_3_with_status_and_error_code() {
     standin.seed_flex(GROUP, FLEX, vec![sample::flex_snapshot(0)]);
     let missing = "0123456789abcdef01234567";
 
-    let args = [
-        "flex",
-        "get",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-        "--snapshot",
-        missing,
-    ];
+    let args = format!("flex get --group-id {GROUP} --cluster {FLEX} --snapshot {missing}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(3);
@@ -705,7 +568,7 @@ async fn wrong_token_exits_3() {
     standin.seed_flex(GROUP, FLEX, vec![sample::flex_snapshot(0)]);
     let mut cmd = cli(
         &standin.base_url(),
-        &["flex", "list", "--group-id", GROUP, "--cluster", FLEX],
+        &format!("flex list --group-id {GROUP} --cluster {FLEX}"),
     );
     cmd.env(env::ACCESS_TOKEN, "not-the-token");
 
@@ -722,6 +585,12 @@ async fn wrong_token_exits_3() {
     );
 }
 
+/// stderr without the deprecation warnings.
+fn errors(out: &Run) -> String {
+    let lines = out.stderr.lines().filter(|l| !l.starts_with("warning:"));
+    lines.collect::<Vec<_>>().join("\n")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn gone_serverless_exits_3_and_names_the_flex_command() {
     let standin = standin().await;
@@ -729,43 +598,27 @@ async fn gone_serverless_exits_3_and_names_the_flex_command() {
     standin.set_gone(true);
     let id = sample::snapshot_id(0x6571, 0);
 
-    let get = [
-        "serverless",
-        "get",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        SERVERLESS,
-        "--snapshot",
-        &id,
-    ];
+    let get = format!("serverless get --group-id {GROUP} --cluster {SERVERLESS} --snapshot {id}");
     let out = run(cli(&standin.base_url(), &get)).await;
     out.assert_code(3);
     assert!(
         out.stderr.contains("410") && out.stderr.contains("VERSION_GONE"),
         "{out:#?}"
     );
+    // The deprecation warning names flex too; the error itself must say it as well.
+    let error = errors(&out);
     assert!(
-        out.stderr
-            .contains("use 'atlas-snapshots flex get' instead"),
+        error.contains("use 'atlas-snapshots flex get' instead"),
         "{out:#?}"
     );
     assert_eq!(out.stdout, "");
 
-    let list = [
-        "serverless",
-        "list",
-        "--all",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        SERVERLESS,
-    ];
+    let list = format!("serverless list --all --group-id {GROUP} --cluster {SERVERLESS}");
     let out = run(cli(&standin.base_url(), &list)).await;
     out.assert_code(3);
+    let error = errors(&out);
     assert!(
-        out.stderr
-            .contains("use 'atlas-snapshots flex list' instead"),
+        error.contains("use 'atlas-snapshots flex list' instead"),
         "{out:#?}"
     );
 }
@@ -776,7 +629,7 @@ async fn proxy_error_page_exits_3() {
     standin.seed_flex(GROUP, FLEX, vec![sample::flex_snapshot(0)]);
     standin.set_fault(Fault::HtmlBadGateway, None);
 
-    let args = ["flex", "list", "--group-id", GROUP, "--cluster", FLEX];
+    let args = format!("flex list --group-id {GROUP} --cluster {FLEX}");
     let out = run(cli(&standin.base_url(), &args)).await;
 
     out.assert_code(3);
@@ -790,16 +643,7 @@ async fn server_down_exits_4() {
     let url = format!("http://{}", listener.local_addr().expect("its address"));
     drop(listener);
 
-    let args = [
-        "flex",
-        "get",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-        "--snapshot",
-        GROUP,
-    ];
+    let args = format!("flex get --group-id {GROUP} --cluster {FLEX} --snapshot {GROUP}");
     let out = run(cli(&url, &args)).await;
 
     out.assert_code(4);
@@ -813,16 +657,7 @@ async fn timeout_exits_4() {
     standin.seed_flex(GROUP, FLEX, vec![sample::flex_snapshot(0)]);
     standin.set_fault(Fault::Delay(Duration::from_secs(5)), None);
 
-    let args = [
-        "--timeout",
-        "0.3",
-        "flex",
-        "list",
-        "--group-id",
-        GROUP,
-        "--cluster",
-        FLEX,
-    ];
+    let args = format!("--timeout 0.3 flex list --group-id {GROUP} --cluster {FLEX}");
     let started = std::time::Instant::now();
     let out = run(cli(&standin.base_url(), &args)).await;
 
