@@ -668,3 +668,23 @@ async fn timeout_exits_4() {
         "bounded by --timeout"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_logs_go_to_stderr_without_the_token() {
+    let standin = standin().await;
+    let snapshot = sample::flex_snapshot(0);
+    let id = snapshot["id"].as_str().unwrap_or_default().to_owned();
+    standin.seed_flex(GROUP, FLEX, vec![snapshot.clone()]);
+
+    let args = format!("-v flex get --group-id {GROUP} --cluster {FLEX} --snapshot {id}");
+    let out = run(cli(&standin.base_url(), &args)).await;
+
+    out.assert_code(0);
+    assert_eq!(out.json(), snapshot, "stdout stays one JSON document");
+    assert!(out.stderr.contains("getFlexBackupSnapshot"), "{out:#?}");
+    assert!(!out.stderr.contains(TOKEN), "no secrets: {out:#?}");
+    assert!(
+        !out.stderr.contains('\x1b'),
+        "no colours off a terminal: {out:#?}"
+    );
+}
