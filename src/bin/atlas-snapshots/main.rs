@@ -189,7 +189,16 @@ fn describe(error: &Error) -> String {
             };
             format!("invalid {flag}: {reason}")
         }
-        Error::VersionGone { failure, .. } => format!("{error} ({failure})"),
+        // The library's own message names the successor method; the hint names the command.
+        Error::VersionGone {
+            operation,
+            sunset,
+            failure,
+            ..
+        } => match sunset {
+            Some(date) => format!("{failure} ({operation} was sunset on {date})"),
+            None => format!("{failure} ({operation} is gone)"),
+        },
         _ => {
             let mut text = error.to_string();
             let mut source = error.source();
