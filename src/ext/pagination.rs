@@ -2,7 +2,7 @@
 
 use std::pin::Pin;
 
-use futures::{Stream, StreamExt, TryStreamExt, stream};
+use futures::{Stream, TryStreamExt, stream};
 
 use super::{
     client::{PageRequest, Response},
@@ -29,6 +29,9 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Atlas's `totalCount` (an estimate, per Atlas's docs).
     pub total_count: Option<i64>,
+    /// The page's JSON as received (see [`Response::body`]), for callers that want
+    /// Atlas's exact text, unknown fields included.
+    pub body: bytes::Bytes,
 }
 
 /// Every item of a list operation, fetched as it is read. It stops at a short or
@@ -80,13 +83,16 @@ where
                 page_num: st.next,
                 items_per_page: st.size,
             };
-            let (items, total_count) = (st.fetch)(request).await?.into_inner().into_parts();
+            let response = (st.fetch)(request).await?;
+            let body = response.body().clone();
+            let (items, total_count) = response.into_inner().into_parts();
             st.seen += items.len() as i64;
             st.done = items.len() < st.size as usize || total_count.is_some_and(|t| st.seen >= t);
             let page = Page {
                 page_num: st.next,
                 items,
                 total_count,
+                body,
             };
             st.next += 1;
             Ok(Some((page, st)))
@@ -113,6 +119,3 @@ impl<'a, P: PageView> std::fmt::Debug for Paginated<'a, P> {
             .finish_non_exhaustive()
     }
 }
-
-#[allow(unused_imports)]
-use StreamExt as _;

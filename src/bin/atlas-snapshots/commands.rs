@@ -6,7 +6,8 @@
 
 use std::io::{IsTerminal, Write};
 
-use atlas_snapshots::{PageRequest, PageView, Response, Result as AtlasResult};
+use atlas_snapshots::{PageView, Paginated, Response, Result as AtlasResult};
+use futures::TryStreamExt;
 use serde_json::Value;
 
 use crate::{
@@ -54,55 +55,33 @@ where
     })
 }
 
-/// Every page, `page_size` items a request, until a short or empty page or until
-/// `totalCount` items were seen (the rule of the library's `Paginated`): one JSON array
-/// of all results, or one table.
-pub async fn list_all<P, F, Fut>(
-    mut fetch: F,
-    page_size: u32,
-    format: Format,
-) -> Result<Rendered, Failure>
+/// Every page (the library's [`Paginated`] decides when to stop): one JSON array of all
+/// results as received, or one table.
+pub async fn list_all<'a, P>(pages: Paginated<'a, P>, format: Format) -> Result<Rendered, Failure>
 where
-    P: PageView,
-    P::Item: Snapshot,
-    F: FnMut(PageRequest) -> Fut,
-    Fut: Future<Output = AtlasResult<Response<P>>>,
+    P: PageView + Send + 'a,
+    P::Item: Snapshot + Send + 'a,
 {
     let mut progress = Progress::new();
     let mut json = Vec::new();
     let mut rows = Vec::new();
     let mut seen: i64 = 0;
-    let mut page_num: u32 = 1;
+    let mut pages = std::pin::pin!(pages.pages());
     let result = loop {
-        let response = match fetch(PageRequest {
-            page_num,
-            items_per_page: page_size,
-        })
-        .await
-        {
-            Ok(response) => response,
+        let page = match pages.try_next().await {
+            Ok(Some(page)) => page,
+            Ok(None) => break Ok(()),
             Err(e) => break Err(Failure::from(e)),
         };
-        if format == Format::Json {
-            match results(response.body()) {
+        match format {
+            Format::Json => match results(&page.body) {
                 Ok(results) => json.extend(results),
                 Err(e) => break Err(e),
-            }
+            },
+            Format::Table => rows.extend(page.items.iter().map(Snapshot::row)),
         }
-        let (items, total_count) = response.into_inner().into_parts();
-        if format == Format::Table {
-            rows.extend(items.iter().map(Snapshot::row));
-        }
-        seen = seen.saturating_add(i64::try_from(items.len()).unwrap_or(i64::MAX));
-        progress.update(page_num, seen, total_count);
-        let short = items.len() < page_size as usize;
-        if short || total_count.is_some_and(|total| seen >= total) {
-            break Ok(());
-        }
-        match page_num.checked_add(1) {
-            Some(next) => page_num = next,
-            None => break Ok(()),
-        }
+        seen = seen.saturating_add(i64::try_from(page.items.len()).unwrap_or(i64::MAX));
+        progress.update(page.page_num, seen, page.total_count);
     };
     progress.finish();
     result?;

@@ -40,8 +40,8 @@ pub async fn run(
             let (group, cluster) = (&args.target.group_id, &args.target.cluster);
             let size = args.page_size();
             if args.all {
-                let fetch = |page| client.list_flex_backup_snapshots(group, cluster, page);
-                commands::list_all(fetch, size, format).await
+                let pages = client.flex_backup_snapshots(group, cluster).page_size(size);
+                commands::list_all(pages, format).await
             } else {
                 let page = PageRequest {
                     page_num: 1,
