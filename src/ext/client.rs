@@ -69,8 +69,9 @@ impl<T> Response<T> {
         self.value
     }
 
-    /// The JSON body as received (for an enveloped answer, the content inside it), for
-    /// callers that want Atlas's exact text, unknown fields included.
+    /// The JSON body as received, for callers that want Atlas's exact text, unknown
+    /// fields included. For an enveloped entity it is the `content` inside the envelope;
+    /// an enveloped list page keeps the `status` field Atlas adds beside `results`.
     pub fn body(&self) -> &bytes::Bytes {
         &self.body
     }
@@ -431,7 +432,7 @@ async fn convert<T>(
 
 /// An Atlas error answer, or [`Error::VersionGone`] when it says the version is sunset.
 fn api_error(operation: &'static Operation, failure: ApiFailure) -> Error {
-    if failure.status == StatusCode::GONE || failure.body.error_code == "VERSION_GONE" {
+    if failure.body.error_code == "VERSION_GONE" {
         Error::VersionGone {
             operation: operation.id,
             sunset: operation.sunset,
