@@ -575,6 +575,10 @@ async fn traces_carry_operation_and_attempt_but_no_secret() {
     let bearer = standin(1).await;
     bearer.set_fault(Fault::status(StatusCode::SERVICE_UNAVAILABLE), Some(1));
     get_one(&client(&bearer)).await.unwrap();
+    client(&bearer)
+        .list_flex_backup_snapshots(GROUP, FLEX, PageRequest::default())
+        .await
+        .unwrap();
     bearer.set_fault(Fault::ConnectionReset, Some(1));
     get_one(&client(&bearer)).await.unwrap();
     bearer.set_fault(Fault::MalformedJson, Some(1));
@@ -662,7 +666,7 @@ async fn traces_carry_operation_and_attempt_but_no_secret() {
     for secret in &secrets {
         assert!(!log.contains(secret.as_str()), "{secret:?} is in the log");
     }
-    for operation in ["getFlexBackupSnapshot"] {
+    for operation in ["getFlexBackupSnapshot", "listFlexBackupSnapshots"] {
         assert!(
             log.contains(&format!("atlas.call{{operation=\"{operation}\"")),
             "{log}"
