@@ -17,7 +17,7 @@ pub use ext::{
     pagination::{Page, PageView, Paginated},
     retry::{RateLimit, RetryPolicy},
 };
-/// The types of the API, generated from the spec (snapshots, pages, errors, ids).
-pub use generated::types;
 /// The operation table: versioned media type, deprecation and sunset of each operation.
 pub use generated::operations;
+/// The types of the API, generated from the spec (snapshots, pages, errors, ids).
+pub use generated::types;
