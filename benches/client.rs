@@ -8,11 +8,11 @@
 //!   variants alike. It prints each variant's median per-call time, its ratio to the
 //!   floor with the spread of the per-round ratios, and the stand-in's own counts
 //!   (HTTP requests and 401s per call). This is the table `BENCHMARKS.md` quotes.
-//! * `cold_oauth`: 64 concurrent calls on a fresh service-account client, repeated,
-//!   with the token requests and connections the stand-in counted for each.
+//! * `cold`: 64 concurrent calls on a fresh service-account client and on a fresh API-key
+//!   client, repeated, with the token requests, 401s and connections the stand-in counted.
 //!
 //! `cargo bench --bench client -- paired` runs only the paired section (any filter
-//! picks criterion benchmarks by name and the own sections by `paired`/`cold_oauth`).
+//! picks criterion benchmarks by name and the own sections by `paired`/`cold`).
 //! Under `cargo test --benches` everything runs once, briefly.
 
 use std::{
@@ -23,7 +23,7 @@ use std::{
 
 use atlas_snapshots::{
     Client, ClientBuilder, Credentials, RetryPolicy,
-    standin::{FLEX_MEDIA_TYPE, StandIn, sample},
+    standin::{DIGEST_REALM, FLEX_MEDIA_TYPE, StandIn, sample},
     types::{FlexBackupSnapshot20241113, PaginatedApiAtlasFlexBackupSnapshot20241113View},
 };
 use criterion::{Criterion, Throughput};
@@ -171,6 +171,7 @@ impl Floor {
 #[derive(Clone)]
 enum Caller {
     Floor(Floor),
+    DigestFloor(Arc<DigestFloor>),
     Sdk(Client, Arc<str>),
 }
 
@@ -189,18 +190,113 @@ impl Caller {
     }
 
     async fn call(&self) {
+        if let Err(e) = self.try_call().await {
+            panic!("call failed: {e}");
+        }
+    }
+
+    async fn try_call(&self) -> Result<(), String> {
         match self {
             Caller::Floor(floor) => {
+                black_box(floor.get().await);
+            }
+            Caller::DigestFloor(floor) => {
                 black_box(floor.get().await);
             }
             Caller::Sdk(client, id) => {
                 let snapshot = client
                     .get_flex_backup_snapshot(sample::GROUP_ID, sample::FLEX_NAME, id)
                     .await
-                    .expect("SDK call");
+                    .map_err(|e| e.to_string())?;
                 black_box(snapshot);
             }
         }
+        Ok(())
+    }
+}
+
+fn md5_hex(data: &str) -> String {
+    use md5::{Digest as _, Md5};
+    Md5::digest(data.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A second floor for digest: raw reqwest signing by hand with one kept nonce (the least
+/// a digest client can do per call: two MD5s and a header), so the server's own digest
+/// verification is in the floor too.
+struct DigestFloor {
+    http: reqwest::Client,
+    url: String,
+    path: String,
+    ha1: String,
+    nonce: String,
+    nc: std::sync::atomic::AtomicU32,
+}
+
+impl DigestFloor {
+    fn new(rt: &Runtime, base_url: &str) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static(FLEX_MEDIA_TYPE));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("reqwest client");
+        let path = format!(
+            "/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
+            sample::GROUP_ID,
+            sample::FLEX_NAME,
+            snapshot_id()
+        );
+        let url = format!("{base_url}{path}");
+        let challenge = rt.block_on(async {
+            let r = http.get(&url).send().await.expect("challenge GET");
+            assert_eq!(r.status(), 401);
+            r.headers()["www-authenticate"]
+                .to_str()
+                .expect("ascii")
+                .to_owned()
+        });
+        let param = |name: &str| {
+            let start = challenge.find(&format!("{name}=\"")).expect("param") + name.len() + 2;
+            let len = challenge[start..].find('"').expect("closing quote");
+            challenge[start..start + len].to_owned()
+        };
+        let realm = param("realm");
+        DigestFloor {
+            ha1: md5_hex(&format!("{PUBLIC_KEY}:{realm}:{PRIVATE_KEY}")),
+            nonce: param("nonce"),
+            http,
+            url,
+            path,
+            nc: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    async fn get(&self) -> FlexBackupSnapshot20241113 {
+        let nc = self.nc.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let cnonce = "0a4f113b0a4f113b";
+        let ha2 = md5_hex(&format!("GET:{}", self.path));
+        let response = md5_hex(&format!(
+            "{}:{}:{nc:08x}:{cnonce}:auth:{ha2}",
+            self.ha1, self.nonce
+        ));
+        let header = format!(
+            "Digest username=\"{PUBLIC_KEY}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", algorithm=MD5, qop=auth, nc={nc:08x}, cnonce=\"{cnonce}\", response=\"{response}\"",
+            DIGEST_REALM, self.nonce, self.path
+        );
+        let response = self
+            .http
+            .get(&self.url)
+            .header(AUTHORIZATION, header)
+            .send()
+            .await
+            .expect("digest floor GET")
+            .error_for_status()
+            .expect("digest floor status");
+        let bytes = response.bytes().await.expect("digest floor body");
+        serde_json::from_slice(&bytes).expect("digest floor decode")
     }
 }
 
@@ -209,11 +305,15 @@ fn same(b: ClientBuilder) -> ClientBuilder {
 }
 
 /// The sequential variants, named as in the tables; the floor first.
-fn variants(base_url: &str) -> Vec<(&'static str, Caller)> {
+fn variants(rt: &Runtime, base_url: &str) -> Vec<(&'static str, Caller)> {
     vec![
         (
             "floor: reqwest + serde_json",
             Caller::Floor(Floor::new(base_url)),
+        ),
+        (
+            "floor digest: reqwest + 2 MD5",
+            Caller::DigestFloor(Arc::new(DigestFloor::new(rt, base_url))),
         ),
         (
             "sdk bearer",
@@ -340,7 +440,7 @@ fn main() {
         .configure_from_args();
 
     // 1-5 and retry on/off: one call, sequential, on one client each.
-    let callers = variants(&base_url);
+    let callers = variants(&seq, &base_url);
     {
         let mut g = c.benchmark_group("get_flex_snapshot");
         for (name, caller) in &callers {
@@ -386,18 +486,18 @@ fn main() {
                 Caller::sdk(&base_url, Credentials::bearer(TOKEN), same),
             ),
             (
-                "sdk digest x64",
-                Caller::sdk(
-                    &base_url,
-                    Credentials::api_key(PUBLIC_KEY, PRIVATE_KEY),
-                    same,
-                ),
-            ),
-            (
                 "sdk oauth x64",
                 Caller::sdk(
                     &base_url,
                     Credentials::service_account(CLIENT_ID, CLIENT_SECRET),
+                    same,
+                ),
+            ),
+            (
+                "sdk digest x64",
+                Caller::sdk(
+                    &base_url,
+                    Credentials::api_key(PUBLIC_KEY, PRIVATE_KEY),
                     same,
                 ),
             ),
@@ -409,32 +509,17 @@ fn main() {
             if !mode.wants(&format!("concurrent_64/{name}")) {
                 continue;
             }
-            let calls = Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let tally = Arc::new(Tally::default());
             let before = server.counts();
             g.bench_function(*name, |b| {
                 b.to_async(&par).iter(|| {
                     let caller = caller.clone();
-                    let calls = Arc::clone(&calls);
-                    async move {
-                        let tasks: Vec<_> = (0..CONCURRENCY)
-                            .map(|_| {
-                                let caller = caller.clone();
-                                tokio::spawn(async move { caller.call().await })
-                            })
-                            .collect();
-                        for t in tasks {
-                            t.await.expect("task");
-                        }
-                        calls.fetch_add(CONCURRENCY as u64, std::sync::atomic::Ordering::Relaxed);
-                    }
+                    let tally = Arc::clone(&tally);
+                    async move { tally.add(fan_out(&caller).await) }
                 })
             });
             let seen = server.counts() - before;
-            report.push((
-                *name,
-                calls.load(std::sync::atomic::Ordering::Relaxed),
-                seen,
-            ));
+            report.push((*name, tally.calls(), tally.failed(), seen));
         }
         g.finish();
         if !report.is_empty() {
@@ -442,24 +527,15 @@ fn main() {
                 "\nconcurrent_64: the stand-in's counts over each benchmark (warm-up included)"
             );
             println!(
-                "| {:<16} | {:>8} | {:>13} | {:>11} | {:>14} | {:>19} |",
-                "variant",
-                "calls",
-                "requests/call",
-                "401s/call",
-                "token requests",
-                "connections opened"
+                "| variant        |    calls | failed calls | requests/call | 401s/call | token requests | connections opened |"
             );
             println!(
-                "|{:-<18}|{:->10}|{:->15}|{:->13}|{:->16}|{:->21}|",
-                "", "", "", "", "", ""
+                "|----------------|---------:|-------------:|--------------:|----------:|---------------:|-------------------:|"
             );
-            for (name, calls, seen) in report {
+            for (name, calls, failed, seen) in report {
                 let per = |n: u64| n as f64 / calls.max(1) as f64;
                 println!(
-                    "| {:<16} | {:>8} | {:>13.3} | {:>11.3} | {:>14} | {:>19} |",
-                    name,
-                    calls,
+                    "| {name:<14} | {calls:>8} | {failed:>12} | {:>13.3} | {:>9.3} | {:>14} | {:>18} |",
                     per(seen.requests),
                     per(seen.unauthorized),
                     seen.tokens,
@@ -471,54 +547,97 @@ fn main() {
 
     c.final_summary();
 
-    if mode.wants("cold_oauth") {
-        cold_oauth(&server, &par, &base_url, if mode.bench { 10 } else { 1 });
+    if mode.wants("cold") {
+        cold(&server, &par, &base_url, if mode.bench { 5 } else { 1 });
     }
     if mode.wants("paired") {
-        let (rounds, block) = if mode.bench { (30, 100) } else { (2, 5) };
+        let (rounds, block) = if mode.bench { (60, 200) } else { (2, 5) };
         paired(&server, &seq, &callers, rounds, block);
         paired_decode(&one, &page, rounds, if mode.bench { 20 } else { 1 });
     }
 }
 
-/// 64 concurrent calls on a brand-new service-account client, `rounds` times.
-fn cold_oauth(server: &Server, rt: &Runtime, base_url: &str, rounds: usize) {
-    println!("\ncold_oauth: {CONCURRENCY} concurrent calls on a cold service-account client");
-    println!("| round | token requests | HTTP requests | 401s | connections opened | wall ms |");
-    println!("|------:|---------------:|--------------:|-----:|-------------------:|--------:|");
-    let mut worst = 0;
-    for round in 1..=rounds {
-        let caller = Caller::sdk(
-            base_url,
-            Credentials::service_account(CLIENT_ID, CLIENT_SECRET),
-            same,
-        );
-        let before = server.counts();
-        let started = Instant::now();
-        rt.block_on(async {
-            let tasks: Vec<_> = (0..CONCURRENCY)
-                .map(|_| {
-                    let caller = caller.clone();
-                    tokio::spawn(async move { caller.call().await })
-                })
-                .collect();
-            for t in tasks {
-                t.await.expect("task");
-            }
-        });
-        let wall = started.elapsed();
-        let seen = server.counts() - before;
-        worst = worst.max(seen.tokens);
-        println!(
-            "| {round:>5} | {:>14} | {:>13} | {:>4} | {:>18} | {:>7.1} |",
-            seen.tokens,
-            seen.requests,
-            seen.unauthorized,
-            seen.connections,
-            wall.as_secs_f64() * 1e3
-        );
+/// Calls made and calls failed, across tasks.
+#[derive(Default)]
+struct Tally {
+    calls: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicU64,
+}
+
+impl Tally {
+    fn add(&self, failed: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.calls.fetch_add(CONCURRENCY as u64, Relaxed);
+        self.failed.fetch_add(failed, Relaxed);
     }
-    println!("cold_oauth: most token requests in one round: {worst} (target 1)");
+    fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    fn failed(&self) -> u64 {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// `CONCURRENCY` spawned tasks, one call each, through clones of one caller; how many
+/// failed (the first failure's message goes to stderr once per fan-out).
+async fn fan_out(caller: &Caller) -> u64 {
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let caller = caller.clone();
+            tokio::spawn(async move { caller.try_call().await.err() })
+        })
+        .collect();
+    let mut failed = 0;
+    for t in tasks {
+        if let Some(e) = t.await.expect("task") {
+            if failed == 0 {
+                eprintln!("a concurrent call failed: {e}");
+            }
+            failed += 1;
+        }
+    }
+    failed
+}
+
+/// 64 concurrent calls on brand-new clients (service account, then API key), `rounds`
+/// times each.
+fn cold(server: &Server, rt: &Runtime, base_url: &str, rounds: usize) {
+    println!("\ncold: {CONCURRENCY} concurrent calls on a cold client, a new client per round");
+    println!(
+        "| credentials     | round | failed calls | token requests | HTTP requests | 401s | connections opened | wall ms |"
+    );
+    println!(
+        "|-----------------|------:|-------------:|---------------:|--------------:|-----:|-------------------:|--------:|"
+    );
+    let mut worst = 0;
+    for (kind, credentials) in [
+        (
+            "service account",
+            Credentials::service_account(CLIENT_ID, CLIENT_SECRET),
+        ),
+        ("API key", Credentials::api_key(PUBLIC_KEY, PRIVATE_KEY)),
+    ] {
+        for round in 1..=rounds {
+            let caller = Caller::sdk(base_url, credentials.clone(), same);
+            let before = server.counts();
+            let started = Instant::now();
+            let failed = rt.block_on(fan_out(&caller));
+            let wall = started.elapsed();
+            let seen = server.counts() - before;
+            if kind == "service account" {
+                worst = worst.max(seen.tokens);
+            }
+            println!(
+                "| {kind:<15} | {round:>5} | {failed:>12} | {:>14} | {:>13} | {:>4} | {:>18} | {:>7.1} |",
+                seen.tokens,
+                seen.requests,
+                seen.unauthorized,
+                seen.connections,
+                wall.as_secs_f64() * 1e3
+            );
+        }
+    }
+    println!("cold: most token requests in one service-account round: {worst} (target 1)");
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -585,10 +704,10 @@ fn paired(server: &Server, rt: &Runtime, callers: &[(&str, Caller)], rounds: usi
         "\npaired: {rounds} interleaved rounds x {block} sequential calls per variant (after 20 warm-up calls each)"
     );
     println!(
-        "| variant                     | median µs | p90 µs | vs floor (median) | per-round ratio p25–p75 | requests/call | 401s/call |"
+        "| variant                       | median µs | p90 µs | vs floor (median) | per-round ratio p25–p75 | requests/call | 401s/call |"
     );
     println!(
-        "|-----------------------------|----------:|-------:|------------------:|------------------------:|--------------:|----------:|"
+        "|-------------------------------|----------:|-------:|------------------:|------------------------:|--------------:|----------:|"
     );
     let mut ratios_by_name = Vec::new();
     for i in 0..n {
@@ -605,7 +724,7 @@ fn paired(server: &Server, rt: &Runtime, callers: &[(&str, Caller)], rounds: usi
         let ratio = med / floor_median;
         ratios_by_name.push((callers[i].0, ratio, median(&mut ratios), q1, q3));
         println!(
-            "| {:<27} | {:>9.1} | {:>6.1} | {:>16.3}x | {:>10.3}x – {:>8.3}x | {:>13.3} | {:>9.3} |",
+            "| {:<29} | {:>9.1} | {:>6.1} | {:>16.3}x | {:>10.3}x – {:>8.3}x | {:>13.3} | {:>9.3} |",
             callers[i].0,
             med,
             p90,
@@ -616,22 +735,33 @@ fn paired(server: &Server, rt: &Runtime, callers: &[(&str, Caller)], rounds: usi
             counts[i].unauthorized as f64 / calls
         );
     }
-    // Retry on vs off: the same per-round comparison, one against the other.
+    // Pairs compared round by round, one against the other.
     let idx = |name: &str| callers.iter().position(|(n, _)| *n == name);
-    if let (Some(on), Some(off)) = (
-        idx("sdk bearer, retry default"),
-        idx("sdk bearer, retry disabled"),
-    ) {
-        let mut r: Vec<f64> = round_medians[on]
+    for (label, a, b) in [
+        (
+            "retry on vs off (bearer)",
+            "sdk bearer, retry default",
+            "sdk bearer, retry disabled",
+        ),
+        (
+            "sdk digest vs digest floor",
+            "sdk digest (nonce kept)",
+            "floor digest: reqwest + 2 MD5",
+        ),
+    ] {
+        let (Some(a), Some(b)) = (idx(a), idx(b)) else {
+            continue;
+        };
+        let mut r: Vec<f64> = round_medians[a]
             .iter()
-            .zip(&round_medians[off])
-            .map(|(a, b)| a / b)
+            .zip(&round_medians[b])
+            .map(|(x, y)| x / y)
             .collect();
         let (q1, q3) = quartiles(&mut r.clone());
         let med = median(&mut r);
         let within = q1 <= 1.0 && 1.0 <= q3;
         println!(
-            "retry on vs off (bearer): median per-round ratio {med:.3}x, p25–p75 {q1:.3}x – {q3:.3}x: {}",
+            "{label}: median per-round ratio {med:.3}x, p25–p75 {q1:.3}x – {q3:.3}x: {}",
             if within {
                 "within noise (1.000 inside the spread)"
             } else {
@@ -645,10 +775,10 @@ fn paired(server: &Server, rt: &Runtime, callers: &[(&str, Caller)], rounds: usi
 fn paired_decode(one: &[u8], page: &[u8], rounds: usize, reps: usize) {
     println!("\npaired decode: {rounds} interleaved rounds x {reps} decodes each");
     println!(
-        "| bytes                  | typed µs (median) | Value µs (median) | typed / Value | per-round p25–p75 |"
+        "| bytes                    | typed µs (median) | Value µs (median) | typed / Value | per-round p25–p75 |"
     );
     println!(
-        "|------------------------|------------------:|------------------:|--------------:|------------------:|"
+        "|--------------------------|------------------:|------------------:|--------------:|------------------:|"
     );
     fn typed_one(b: &[u8]) -> bool {
         serde_json::from_slice::<FlexBackupSnapshot20241113>(b).is_ok()
@@ -656,7 +786,8 @@ fn paired_decode(one: &[u8], page: &[u8], rounds: usize, reps: usize) {
     fn typed_page(b: &[u8]) -> bool {
         serde_json::from_slice::<PaginatedApiAtlasFlexBackupSnapshot20241113View>(b).is_ok()
     }
-    let cases: [(&str, &[u8], fn(&[u8]) -> bool); 2] = [
+    type Case<'a> = (&'a str, &'a [u8], fn(&[u8]) -> bool);
+    let cases: [Case; 2] = [
         ("one snapshot", one, typed_one),
         ("500-item page", page, typed_page),
     ];
@@ -695,7 +826,7 @@ fn paired_decode(one: &[u8], page: &[u8], rounds: usize, reps: usize) {
         let (tm, vm) = (median(&mut typed), median(&mut value));
         let (q1, q3) = quartiles(&mut ratios.clone());
         println!(
-            "| {:<22} | {:>17.2} | {:>17.2} | {:>12.3}x | {:>7.3}x – {:>6.3}x |",
+            "| {:<24} | {:>17.2} | {:>17.2} | {:>12.3}x | {:>7.3}x – {:>6.3}x |",
             format!("{name} ({} B)", bytes.len()),
             tm,
             vm,
