@@ -576,3 +576,37 @@ async fn a_redirect_to_another_host_carries_no_authorization() {
     assert_eq!(standin.request_count(), 0, "nothing reached the other host");
     let _ = sample::GROUP_ID;
 }
+
+#[tokio::test]
+async fn an_oversized_token_reply_is_refused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 8192];
+            let _ = socket.read(&mut buf).await;
+            let body = format!("{{\"access_token\":\"{}\"}}", "a".repeat(100 * 1024));
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(body.as_bytes()).await;
+        }
+    });
+    let client = Client::builder()
+        .base_url(url)
+        .credentials(Credentials::service_account(CLIENT_ID, CLIENT_SECRET))
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let err = client
+        .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Auth { message, .. } if message.contains("over 65536 bytes")),
+        "{err:?}"
+    );
+}

@@ -122,7 +122,11 @@ pub(crate) enum Signed {
 }
 
 impl Signer {
-    pub(crate) fn new(credentials: Option<Credentials>, base_url: &str) -> Result<Self> {
+    pub(crate) fn new(
+        credentials: Option<Credentials>,
+        base_url: &str,
+        attempt_timeout: Option<std::time::Duration>,
+    ) -> Result<Self> {
         Ok(match credentials.map(|c| c.0) {
             None => Signer::Anonymous,
             Some(Kind::Bearer(token)) => Signer::Bearer(bearer_header(token.expose_secret())?),
@@ -133,7 +137,12 @@ impl Signer {
             Some(Kind::ServiceAccount {
                 client_id,
                 client_secret,
-            }) => Signer::OAuth(TokenCache::new(client_id, client_secret, base_url)),
+            }) => Signer::OAuth(TokenCache::new(
+                client_id,
+                client_secret,
+                base_url,
+                attempt_timeout,
+            )),
         })
     }
 

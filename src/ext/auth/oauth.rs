@@ -25,8 +25,13 @@ struct Token {
     generation: u64,
 }
 
+/// The token endpoint answers a few hundred bytes; more is not a token reply.
+const MAX_REPLY: usize = 64 * 1024;
+
 pub(crate) struct TokenCache {
     token_url: String,
+    /// The client's per-attempt timeout, for token requests too.
+    attempt_timeout: Option<Duration>,
     revoke_url: String,
     basic: HeaderValue,
     current: RwLock<Option<Token>>,
@@ -49,7 +54,12 @@ struct TokenError {
 }
 
 impl TokenCache {
-    pub(crate) fn new(client_id: String, client_secret: SecretString, base_url: &str) -> Self {
+    pub(crate) fn new(
+        client_id: String,
+        client_secret: SecretString,
+        base_url: &str,
+        attempt_timeout: Option<Duration>,
+    ) -> Self {
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("{client_id}:{}", client_secret.expose_secret()));
         let mut basic = HeaderValue::try_from(format!("Basic {basic}"))
@@ -58,6 +68,7 @@ impl TokenCache {
         let base = base_url.trim_end_matches('/');
         TokenCache {
             token_url: format!("{base}/api/oauth/token"),
+            attempt_timeout,
             revoke_url: format!("{base}/api/oauth/revoke"),
             basic,
             current: RwLock::new(None),
@@ -97,21 +108,36 @@ impl TokenCache {
 
     async fn fetch_token(&self, http: &reqwest::Client, generation: u64) -> Result<Token> {
         let started = Instant::now();
-        let response = http
+        let mut request = http
             .post(&self.token_url)
             .header(AUTHORIZATION, self.basic.clone())
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body("grant_type=client_credentials")
+            .body("grant_type=client_credentials");
+        if let Some(timeout) = self.attempt_timeout {
+            request = request.timeout(timeout);
+        }
+        let mut response = request
             .send()
             .await
             .map_err(|e| token_transport_error("requesting a token", e))?;
         let status = response.status();
         let retry_after = crate::ext::retry::retry_after(response.headers());
-        let body = response
-            .bytes()
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| token_transport_error("reading the token reply", e))?;
+            .map_err(|e| token_transport_error("reading the token reply", e))?
+        {
+            if body.len() + chunk.len() > MAX_REPLY {
+                return Err(Error::Auth {
+                    message: format!("the token endpoint's reply is over {MAX_REPLY} bytes"),
+                    status: Some(status),
+                    retry_after: None,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
         if !status.is_success() {
             let reason = match serde_json::from_slice::<TokenError>(&body) {
                 Ok(e) => match e.error_description {
