@@ -10,19 +10,6 @@ use std::sync::{Arc, Mutex};
 use atlas_snapshots::{DeprecationNotice, PageRequest};
 use common::*;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn deprecation_is_reported_once_per_operation_per_process() {
     let captured = Captured::default();
@@ -34,8 +21,8 @@ async fn deprecation_is_reported_once_per_operation_per_process() {
             .finish(),
     );
     let warnings = || {
-        String::from_utf8(captured.0.lock().unwrap().clone())
-            .unwrap()
+        captured
+            .text()
             .lines()
             .filter(|l| l.contains("WARN") && l.contains("atlas_snapshots::lifecycle"))
             .map(str::to_owned)

@@ -7,7 +7,6 @@
 mod common;
 
 use std::{
-    io::Write,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -534,26 +533,6 @@ async fn a_rate_limited_token_endpoint_is_retried() {
 }
 
 // ----- tracing -----
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 /// Everything logged at TRACE, by this crate and the HTTP stack under it, during calls
 /// with each kind of credential, succeeding and failing: no secret, no token and no

@@ -1,6 +1,8 @@
 //! Shared set-up for the integration tests: a seeded stand-in and a client for it.
 #![allow(dead_code)]
 
+use std::sync::{Arc, Mutex};
+
 use atlas_snapshots::{
     Client, ClientBuilder, Credentials, RetryPolicy,
     standin::{StandIn, sample},
@@ -69,4 +71,32 @@ pub fn flex_id(i: u32) -> String {
         .as_str()
         .expect("sample has an id")
         .to_owned()
+}
+
+/// A `tracing` writer into a shared buffer, to read what was logged.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
 }
