@@ -256,7 +256,12 @@ impl StandInBuilder {
 ///   configured it also carries the challenge(s). A digest `uri` that differs from the
 ///   request target is a 401 (RFC 7616 allows 400).
 /// - A digest for an unknown nonce (e.g. issued by another server) with a correct
-///   response gets `stale=true`.
+///   response gets `stale=true`. A nonce count is refused only when it was used before
+///   or is more than 63 below the highest seen (concurrent requests arrive out of
+///   order); whether Atlas checks counts at all is not documented.
+/// - Under `envelope=true` the spec describes the envelope in prose only, so a spec
+///   validator (Prism) flags enveloped bodies; and 410 `VERSION_GONE` is not among the
+///   spec's responses for these operations, though Atlas sends it after a sunset.
 /// - A 404 for an unknown snapshot uses errorCode `RESOURCE_NOT_FOUND` with parameters
 ///   `[<raw request path>, <number of snapshots in that cluster>]`; an unknown or
 ///   unseeded cluster is a 404 with the same code. Unknown routes and wrong methods are

@@ -526,3 +526,34 @@ async fn an_oversized_token_reply_is_refused() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn digest_survives_64_concurrent_calls_on_one_nonce() {
+    let standin = digest_standin().await;
+    let client = client_with(&standin, Credentials::api_key(PUBLIC, PRIVATE));
+    client
+        .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(0))
+        .await
+        .unwrap();
+    let before = standin.request_count();
+    for _round in 0..5 {
+        let calls = (0..64).map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(i % 3))
+                    .await
+                    .map(|_| ())
+            })
+        });
+        for call in futures::future::join_all(calls).await {
+            call.unwrap().unwrap();
+        }
+    }
+    assert_eq!(
+        standin.request_count() - before,
+        320,
+        "one request per call, even out of order"
+    );
+    assert_eq!(standin.unauthorized_count(), 1);
+}

@@ -1,5 +1,9 @@
 //! HTTP Digest authentication (RFC 7616, `qop=auth`, MD5 and optionally SHA-256) with
-//! nonce reuse: one nonce serves many requests while `nc` strictly increases.
+//! nonce reuse: one nonce serves many requests, each with a nonce count not used before.
+//!
+//! Concurrent requests with one nonce travel over several connections and may arrive
+//! out of order, so a replay is a count seen before (within a 64-count window, as in
+//! IPsec's anti-replay window), not merely a count lower than the highest seen.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -17,8 +21,40 @@ const MAX_NONCES: usize = 100_000;
 struct NonceState {
     issued: Instant,
     uses: u32,
-    last_nc: u32,
+    replay: ReplayWindow,
     expired: bool,
+}
+
+/// The highest nonce count seen and which of the 63 below it were seen too.
+#[derive(Default)]
+struct ReplayWindow {
+    highest: u32,
+    seen_below: u64,
+}
+
+impl ReplayWindow {
+    /// Records `nc`; `false` when it was seen before or is too old to tell.
+    fn accept(&mut self, nc: u32) -> bool {
+        if nc > self.highest {
+            let shift = nc - self.highest;
+            self.seen_below = if shift >= 64 {
+                0
+            } else {
+                // The old highest becomes bit `shift - 1` below the new one.
+                (self.seen_below << shift) | (1u64 << (shift - 1))
+            };
+            self.highest = nc;
+            return true;
+        }
+        let behind = self.highest - nc;
+        if nc == 0 || behind == 0 || behind > 63 {
+            return false;
+        }
+        let bit = 1u64 << (behind - 1);
+        let fresh = self.seen_below & bit == 0;
+        self.seen_below |= bit;
+        fresh
+    }
 }
 
 /// Issued nonces and their limits.
@@ -105,7 +141,7 @@ impl NonceStore {
             NonceState {
                 issued: Instant::now(),
                 uses: 0,
-                last_nc: 0,
+                replay: ReplayWindow::default(),
                 expired: false,
             },
         );
@@ -258,9 +294,6 @@ pub(crate) fn verify(
             detail: "Unknown or expired nonce.",
         });
     };
-    if nc <= state.last_nc {
-        return Err(fail("Digest nonce count was not increased (replay)."));
-    }
     if store.is_expired(state) {
         return Err(Failure {
             stale: true,
@@ -268,7 +301,9 @@ pub(crate) fn verify(
         });
     }
     if let Some(state) = store.nonces.get_mut(nonce) {
-        state.last_nc = nc;
+        if !state.replay.accept(nc) {
+            return Err(fail("Digest nonce count was used before (replay)."));
+        }
         state.uses = state.uses.saturating_add(1);
     }
     Ok(())
@@ -277,6 +312,21 @@ pub(crate) fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_replay_window_takes_late_counts_once() {
+        let mut w = ReplayWindow::default();
+        assert!(!w.accept(0), "nonce counts start at 1");
+        assert!(w.accept(3));
+        assert!(w.accept(1), "late but new");
+        assert!(!w.accept(1), "seen");
+        assert!(!w.accept(3), "seen");
+        assert!(w.accept(2));
+        assert!(w.accept(100));
+        assert!(w.accept(40), "within 63 of the highest");
+        assert!(!w.accept(36), "too old to tell: refused");
+        assert!(!w.accept(40));
+    }
 
     #[test]
     fn params_parse_quoted_and_tokens() {
