@@ -94,7 +94,8 @@ pub(crate) enum Signer {
     Anonymous,
     Bearer(HeaderValue),
     Digest(DigestSession),
-    OAuth(TokenCache),
+    // Boxed: the token cache is several times the size of the other signers.
+    OAuth(Box<TokenCache>),
 }
 
 impl fmt::Debug for Signer {
@@ -137,12 +138,12 @@ impl Signer {
             Some(Kind::ServiceAccount {
                 client_id,
                 client_secret,
-            }) => Signer::OAuth(TokenCache::new(
+            }) => Signer::OAuth(Box::new(TokenCache::new(
                 client_id,
                 client_secret,
                 base_url,
                 attempt_timeout,
-            )),
+            ))),
         })
     }
 

@@ -353,67 +353,53 @@ async fn convert<T>(
         return Err(error);
     }
     let attempts = record.attempts;
-    let decode_error = |record: &CallRecord, source| {
-        let mut headers = HeaderMap::new();
-        if let Some(ct) = &record.content_type {
-            headers.insert(reqwest::header::CONTENT_TYPE, ct.clone());
-        }
-        Error::decode(
-            record.status.unwrap_or(StatusCode::OK),
-            &headers,
-            &record.body,
-            attempts,
-            source,
-        )
-    };
+    let status = record.status.unwrap_or(StatusCode::OK);
     use progenitor_client::Error as P;
     match result {
-        Ok(rv) => {
-            let status = rv.status();
-            let headers = rv.headers().clone();
-            Ok(Response {
-                value: rv.into_inner(),
-                body: record.body,
-                status,
-                headers,
-                lifecycle: record.lifecycle,
-                attempts,
-            })
-        }
+        Ok(rv) => Ok(Response {
+            value: rv.into_inner(),
+            body: record.body,
+            status,
+            headers: record.headers,
+            lifecycle: record.lifecycle,
+            attempts,
+        }),
         Err(P::ErrorResponse(rv)) => {
             let failure = ApiFailure {
-                status: rv.status(),
-                headers: rv.headers().clone(),
+                status,
+                headers: record.headers,
                 body: rv.into_inner(),
-                raw: record.body.clone(),
+                raw: record.body,
                 attempts,
             };
             Err(api_error(operation, failure))
         }
-        Err(P::UnexpectedResponse(response)) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            match serde_json::from_slice::<ApiError>(&record.body) {
-                Ok(body) => Err(api_error(
-                    operation,
-                    ApiFailure {
-                        status,
-                        headers,
-                        body,
-                        raw: record.body.clone(),
-                        attempts,
-                    },
-                )),
-                Err(e) => Err(Error::decode(
+        Err(P::UnexpectedResponse(_)) => match serde_json::from_slice::<ApiError>(&record.body) {
+            Ok(body) => Err(api_error(
+                operation,
+                ApiFailure {
                     status,
-                    &headers,
-                    &record.body,
+                    headers: record.headers,
+                    body,
+                    raw: record.body,
                     attempts,
-                    Some(e),
-                )),
-            }
-        }
-        Err(P::InvalidResponsePayload(_, e)) => Err(decode_error(&record, Some(e))),
+                },
+            )),
+            Err(e) => Err(Error::decode(
+                status,
+                &record.headers,
+                &record.body,
+                attempts,
+                Some(e),
+            )),
+        },
+        Err(P::InvalidResponsePayload(_, e)) => Err(Error::decode(
+            status,
+            &record.headers,
+            &record.body,
+            attempts,
+            Some(e),
+        )),
         Err(P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e)) => {
             let e = e.without_url();
             Err(Error::Transport {
