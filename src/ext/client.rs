@@ -340,11 +340,11 @@ impl Client {
                 source: None,
             });
         };
-        convert(operation, result, record).await
+        convert(operation, result, record)
     }
 }
 
-async fn convert<T>(
+fn convert<T>(
     operation: &'static Operation,
     result: std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>,
     mut record: CallRecord,
