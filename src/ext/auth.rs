@@ -9,7 +9,7 @@ use std::fmt;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-pub(crate) use digest::DigestSession;
+pub(crate) use digest::{ChallengeGate, DigestSession};
 pub(crate) use oauth::TokenCache;
 
 use super::error::{Error, Result};
@@ -147,27 +147,32 @@ impl Signer {
         })
     }
 
-    /// Signs `request` before it is sent.
+    /// Signs `request` before it is sent. A gate, when returned, is to be held until
+    /// the exchange (with its answer to a 401) is over.
     pub(crate) async fn sign(
         &self,
         http: &reqwest::Client,
         request: &mut reqwest::Request,
-    ) -> Result<Signed> {
+    ) -> Result<(Signed, Option<ChallengeGate>)> {
         match self {
-            Signer::Anonymous => Ok(Signed::Nothing),
+            Signer::Anonymous => Ok((Signed::Nothing, None)),
             Signer::Bearer(value) => {
                 request.headers_mut().insert(AUTHORIZATION, value.clone());
-                Ok(Signed::Nothing)
+                Ok((Signed::Nothing, None))
             }
-            Signer::Digest(session) => Ok(if session.sign(request) {
-                Signed::DigestKept
-            } else {
-                Signed::Nothing
-            }),
+            Signer::Digest(session) => {
+                let (kept, gate) = session.sign(request).await;
+                let signed = if kept {
+                    Signed::DigestKept
+                } else {
+                    Signed::Nothing
+                };
+                Ok((signed, gate))
+            }
             Signer::OAuth(cache) => {
                 let (value, generation, fresh) = cache.token(http).await?;
                 request.headers_mut().insert(AUTHORIZATION, value);
-                Ok(Signed::Token { generation, fresh })
+                Ok((Signed::Token { generation, fresh }, None))
             }
         }
     }

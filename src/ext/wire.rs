@@ -241,7 +241,9 @@ async fn exchange(
     request: &reqwest::Request,
 ) -> Result<Answer, Failure> {
     let mut req = clone_request(request, inner.timeouts.attempt)?;
-    let signed = inner
+    // `_gate` keeps other first calls of a digest client waiting until this exchange
+    // has drawn and answered the challenge.
+    let (signed, _gate) = inner
         .signer
         .sign(http, &mut req)
         .await

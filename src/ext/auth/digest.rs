@@ -165,7 +165,14 @@ pub(crate) struct DigestSession {
     username: String,
     password: SecretString,
     nonce: Mutex<Option<std::sync::Arc<Nonce>>>,
+    /// Held by the one call that fetches a challenge while no nonce is kept, so that
+    /// many concurrent first calls cost one 401, not one each.
+    first_challenge: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
+
+/// Held while the first challenge is fetched and answered; dropping it lets the
+/// waiting calls sign with the nonce it brought.
+pub(crate) type ChallengeGate = tokio::sync::OwnedMutexGuard<()>;
 
 impl DigestSession {
     pub(crate) fn new(username: String, password: SecretString) -> Self {
@@ -173,6 +180,7 @@ impl DigestSession {
             username,
             password,
             nonce: Mutex::new(None),
+            first_challenge: std::sync::Arc::default(),
         }
     }
 
@@ -183,14 +191,24 @@ impl DigestSession {
             .clone()
     }
 
-    /// Signs pre-emptively with the kept nonce; `false` when there is none yet.
-    pub(crate) fn sign(&self, request: &mut reqwest::Request) -> bool {
+    /// Signs pre-emptively with the kept nonce and says so. Without one, the first
+    /// caller goes unsigned to draw the challenge and gets the gate to hold until it
+    /// has answered it; the others wait for that nonce.
+    pub(crate) async fn sign(
+        &self,
+        request: &mut reqwest::Request,
+    ) -> (bool, Option<ChallengeGate>) {
+        if let Some(nonce) = self.current() {
+            self.authorize(&nonce, request);
+            return (true, None);
+        }
+        let gate = self.first_challenge.clone().lock_owned().await;
         match self.current() {
             Some(nonce) => {
                 self.authorize(&nonce, request);
-                true
+                (true, None)
             }
-            None => false,
+            None => (false, Some(gate)),
         }
     }
 
