@@ -290,11 +290,25 @@ async fn send(
 ) -> Result<Answer, Failure> {
     let mut response = http.execute(req).await.map_err(Failure::Transport)?;
     let status = response.status();
-    if response
-        .content_length()
-        .is_some_and(|n| n > max_body as u64)
-    {
-        return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));
+    let body = read_capped(&mut response, max_body)
+        .await
+        .map_err(Failure::Transport)?
+        .ok_or(Failure::Ours(Error::BodyTooLarge { limit: max_body }))?;
+    let headers = std::mem::take(response.headers_mut());
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// The whole body, or `None` as soon as it is known to be over `limit` bytes.
+pub(crate) async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Option<Bytes>> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
     }
     // Content-Length is the server's word: preallocate at most the limit, and not more
     // than a few MiB even when the limit is raised far beyond that.
@@ -303,18 +317,13 @@ async fn send(
             .content_length()
             .map_or(8 * 1024, |n| n.min(MAX_PREALLOC) as usize),
     );
-    while let Some(chunk) = response.chunk().await.map_err(Failure::Transport)? {
-        if body.len() + chunk.len() > max_body {
-            return Err(Failure::Ours(Error::BodyTooLarge { limit: max_body }));
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
         }
         body.extend_from_slice(&chunk);
     }
-    let headers = std::mem::take(response.headers_mut());
-    Ok(Answer {
-        status,
-        headers,
-        body: body.freeze(),
-    })
+    Ok(Some(body.freeze()))
 }
 
 /// Records the final answer and, when the envelope is on, unwraps it.

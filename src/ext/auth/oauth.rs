@@ -123,21 +123,14 @@ impl TokenCache {
             .map_err(|e| token_transport_error("requesting a token", e))?;
         let status = response.status();
         let retry_after = crate::ext::retry::retry_after(response.headers());
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        let body = crate::ext::wire::read_capped(&mut response, MAX_REPLY)
             .await
             .map_err(|e| token_transport_error("reading the token reply", e))?
-        {
-            if body.len() + chunk.len() > MAX_REPLY {
-                return Err(Error::Auth {
-                    message: format!("the token endpoint's reply is over {MAX_REPLY} bytes"),
-                    status: Some(status),
-                    retry_after: None,
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
+            .ok_or_else(|| Error::Auth {
+                message: format!("the token endpoint's reply is over {MAX_REPLY} bytes"),
+                status: Some(status),
+                retry_after: None,
+            })?;
         if !status.is_success() {
             let reason = match serde_json::from_slice::<TokenError>(&body) {
                 Ok(e) => match e.error_description {
