@@ -13,7 +13,7 @@
 use std::{env, process::ExitCode};
 
 use atlas_snapshots::{
-    Client, Credentials, PageRequest, Response,
+    Client, Credentials, Error, PageRequest, Response,
     standin::{StandIn, sample},
 };
 use serde::Serialize;
@@ -105,26 +105,33 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         (client, ids)
     };
 
-    // 1. The deprecated Serverless call: a warning says what replaces it.
-    let serverless = client
+    // 1. The deprecated Serverless call: a warning says what replaces it. Past its
+    //    sunset real Atlas answers 410 VERSION_GONE, which names the successor too.
+    match client
         .get_serverless_backup_snapshot(&ids.group, &ids.serverless, &ids.serverless_snapshot)
-        .await?;
-    println!("Serverless snapshot (getServerlessBackupSnapshot, deprecated):");
-    println!(
-        "  {}  {}  status {}  {} bytes",
-        serverless.id.as_deref().unwrap_or("-"),
-        serverless
-            .created_at
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default(),
-        serverless
-            .status
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        serverless.storage_size_bytes.unwrap_or_default(),
-    );
-    print_json(&serverless)?;
+        .await
+    {
+        Ok(serverless) => {
+            println!("Serverless snapshot (getServerlessBackupSnapshot, deprecated):");
+            println!(
+                "  {}  {}  status {}  {} bytes",
+                serverless.id.as_deref().unwrap_or("-"),
+                serverless
+                    .created_at
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default(),
+                serverless
+                    .status
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                serverless.storage_size_bytes.unwrap_or_default(),
+            );
+            print_json(&serverless)?;
+        }
+        Err(gone @ Error::VersionGone { .. }) => println!("Serverless snapshot: {gone}"),
+        Err(other) => return Err(other.into()),
+    }
 
     // 2. Its successor: the Flex snapshot.
     let flex = client
