@@ -304,6 +304,15 @@ fn same(b: ClientBuilder) -> ClientBuilder {
     b
 }
 
+/// No connect, attempt or total timeout: what the timers cost under concurrency.
+fn no_timeouts(b: ClientBuilder) -> ClientBuilder {
+    b.timeouts(atlas_snapshots::Timeouts {
+        connect: None,
+        attempt: None,
+        total: None,
+    })
+}
+
 /// The sequential variants, named as in the tables; the floor first.
 fn variants(rt: &Runtime, base_url: &str) -> Vec<(&'static str, Caller)> {
     vec![
@@ -484,6 +493,10 @@ fn main() {
             (
                 "sdk bearer x64",
                 Caller::sdk(&base_url, Credentials::bearer(TOKEN), same),
+            ),
+            (
+                "sdk bearer x64, no timeouts",
+                Caller::sdk(&base_url, Credentials::bearer(TOKEN), no_timeouts),
             ),
             (
                 "sdk oauth x64",

@@ -5,7 +5,11 @@
 //! cargo run --release --example bench_client -- --base-url http://127.0.0.1:PORT \
 //!     (--digest PUBLIC:PRIVATE | --bearer TOKEN) [--calls N]
 //! cargo run --release --example bench_client -- --print-path
+//! cargo run --release --example bench_client -- --base-url URL --bearer TOKEN --floor [--calls N]
 //! ```
+//!
+//! `--floor` makes the same calls with plain reqwest and serde_json instead of the SDK,
+//! so `valgrind --tool=callgrind` can count what the SDK adds per call.
 //!
 //! Prints one line: `sdk calls=N seconds=S calls_per_sec=R`. With `--print-path` it
 //! prints the URL path of the flex snapshot it fetches (the sample snapshot 0 that
@@ -16,11 +20,12 @@ use std::{process::ExitCode, time::Instant};
 use atlas_snapshots::{
     Client, Credentials,
     standin::{FLEX_MEDIA_TYPE, sample},
+    types::FlexBackupSnapshot20241113,
 };
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench_client --base-url URL (--digest PUBLIC:PRIVATE | --bearer TOKEN) [--calls N]\n       bench_client --print-path"
+        "usage: bench_client --base-url URL (--digest PUBLIC:PRIVATE | --bearer TOKEN [--floor]) [--calls N]\n       bench_client --print-path"
     );
     ExitCode::from(2)
 }
@@ -37,6 +42,8 @@ async fn main() -> ExitCode {
     let mut base_url = None;
     let mut credentials = None;
     let mut calls: u32 = 1000;
+    let mut floor = false;
+    let mut bearer = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--print-path") {
         println!(
@@ -50,6 +57,10 @@ async fn main() -> ExitCode {
     }
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
+        if arg == "--floor" {
+            floor = true;
+            continue;
+        }
         let Some(value) = args.next() else {
             return usage();
         };
@@ -61,7 +72,10 @@ async fn main() -> ExitCode {
                 }
                 None => return usage(),
             },
-            "--bearer" => credentials = Some(Credentials::bearer(value)),
+            "--bearer" => {
+                credentials = Some(Credentials::bearer(value.clone()));
+                bearer = Some(value);
+            }
             "--calls" => match value.parse() {
                 Ok(n) if n > 0 => calls = n,
                 _ => return usage(),
@@ -72,6 +86,12 @@ async fn main() -> ExitCode {
     let (Some(base_url), Some(credentials)) = (base_url, credentials) else {
         return usage();
     };
+    if floor {
+        let Some(token) = bearer else {
+            return usage();
+        };
+        return run_floor(&base_url, &token, calls).await;
+    }
     let client = match Client::builder()
         .base_url(base_url)
         .credentials(credentials)
@@ -102,6 +122,51 @@ async fn main() -> ExitCode {
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "sdk calls={calls} seconds={seconds:.4} calls_per_sec={:.1}",
+        f64::from(calls) / seconds
+    );
+    ExitCode::SUCCESS
+}
+
+/// The same calls with plain reqwest and serde_json: what any client must spend.
+async fn run_floor(base_url: &str, token: &str, calls: u32) -> ExitCode {
+    use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static(FLEX_MEDIA_TYPE));
+    match HeaderValue::try_from(format!("Bearer {token}")) {
+        Ok(value) => headers.insert(AUTHORIZATION, value),
+        Err(_) => return usage(),
+    };
+    let Ok(http) = reqwest::Client::builder().default_headers(headers).build() else {
+        return ExitCode::FAILURE;
+    };
+    let url = format!(
+        "{base_url}/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
+        sample::GROUP_ID,
+        sample::FLEX_NAME,
+        snapshot_id()
+    );
+    let started = Instant::now();
+    for _ in 0..calls {
+        let body = match http.get(&url).send().await {
+            Ok(response) => response.bytes().await,
+            Err(e) => Err(e),
+        };
+        let decoded = body.map_err(|e| e.to_string()).and_then(|b| {
+            serde_json::from_slice::<FlexBackupSnapshot20241113>(&b).map_err(|e| e.to_string())
+        });
+        match decoded {
+            Ok(snapshot) => {
+                std::hint::black_box(&snapshot);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "floor calls={calls} seconds={seconds:.4} calls_per_sec={:.1}",
         f64::from(calls) / seconds
     );
     ExitCode::SUCCESS
