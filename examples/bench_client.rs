@@ -104,14 +104,24 @@ async fn main() -> ExitCode {
         }
     };
     let id = snapshot_id();
+    time_calls("sdk", calls, || {
+        client.get_flex_backup_snapshot(sample::GROUP_ID, sample::FLEX_NAME, &id)
+    })
+    .await
+}
+
+/// Makes `calls` sequential calls and prints one `LABEL calls=N seconds=S calls_per_sec=R`
+/// line; the first error ends the run.
+async fn time_calls<T, E: std::fmt::Display, Fut: Future<Output = Result<T, E>>>(
+    label: &str,
+    calls: u32,
+    mut call: impl FnMut() -> Fut,
+) -> ExitCode {
     let started = Instant::now();
     for _ in 0..calls {
-        match client
-            .get_flex_backup_snapshot(sample::GROUP_ID, sample::FLEX_NAME, &id)
-            .await
-        {
-            Ok(snapshot) => {
-                std::hint::black_box(&snapshot);
+        match call().await {
+            Ok(value) => {
+                std::hint::black_box(&value);
             }
             Err(e) => {
                 eprintln!("error: {e}");
@@ -121,7 +131,7 @@ async fn main() -> ExitCode {
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "sdk calls={calls} seconds={seconds:.4} calls_per_sec={:.1}",
+        "{label} calls={calls} seconds={seconds:.4} calls_per_sec={:.1}",
         f64::from(calls) / seconds
     );
     ExitCode::SUCCESS
@@ -145,29 +155,17 @@ async fn run_floor(base_url: &str, token: &str, calls: u32) -> ExitCode {
         sample::FLEX_NAME,
         snapshot_id()
     );
-    let started = Instant::now();
-    for _ in 0..calls {
-        let body = match http.get(&url).send().await {
-            Ok(response) => response.bytes().await,
-            Err(e) => Err(e),
-        };
-        let decoded = body.map_err(|e| e.to_string()).and_then(|b| {
-            serde_json::from_slice::<FlexBackupSnapshot20241113>(&b).map_err(|e| e.to_string())
-        });
-        match decoded {
-            Ok(snapshot) => {
-                std::hint::black_box(&snapshot);
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    println!(
-        "floor calls={calls} seconds={seconds:.4} calls_per_sec={:.1}",
-        f64::from(calls) / seconds
-    );
-    ExitCode::SUCCESS
+    let (http, url) = (&http, &url);
+    time_calls("floor", calls, || async move {
+        let body = http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .bytes()
+            .await
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice::<FlexBackupSnapshot20241113>(&body).map_err(|e| e.to_string())
+    })
+    .await
 }
