@@ -36,7 +36,7 @@ fn generate() -> Result<(), String> {
     transforms::relax_error_parameters(&mut spec);
     let open_enums = transforms::extract_open_enums(&mut spec);
     transforms::relax_response_constraints(&mut spec, &[]);
-    let path_types = transforms::hoist_path_parameters(&mut spec)?;
+    transforms::hoist_path_parameters(&mut spec)?;
 
     let openapi: openapiv3::OpenAPI = serde_json::from_value(spec)
         .map_err(|e| format!("the transformed spec is not OpenAPI 3.0: {e}"))?;
@@ -64,10 +64,7 @@ fn generate() -> Result<(), String> {
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     write(&out.join("client.rs"), &prettyplease::unparse(&file))?;
-    write(
-        &out.join("operations.rs"),
-        &emit::operation_table(&rows, &path_types),
-    )
+    write(&out.join("operations.rs"), &emit::operation_table(&rows))
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<(), String> {

@@ -234,7 +234,7 @@ fn variant_names_are_rust_case() {
 #[test]
 fn the_table_carries_the_deprecation_note_and_successor_method() {
     let rows = operation_rows(&spec()).unwrap();
-    let table = emit::operation_table(&rows, &["GroupId".to_owned()]);
+    let table = emit::operation_table(&rows);
     assert!(
         table.contains("pub const GET_SERVERLESS_SNAP: Operation"),
         "{table}"
