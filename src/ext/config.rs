@@ -89,7 +89,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
             .field("credentials", &self.credentials)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
@@ -169,23 +169,43 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client. Nothing is sent.
+    ///
+    /// Refused with [`Error::Config`]: a base URL that does not parse, is not http(s),
+    /// carries a user name or password (credentials go through
+    /// [`ClientBuilder::credentials`]), or has a query or fragment (API paths are
+    /// appended to it); plain `http://` with credentials to anything but loopback; and
+    /// credentials that are empty or hold control characters such as CR or LF. No
+    /// message repeats a password, key or token.
     pub fn build(self) -> Result<Client> {
         let base_url = self
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
             .trim_end_matches('/')
             .to_owned();
-        let url = url::Url::parse(&base_url)
-            .map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
+        let url = url::Url::parse(&base_url).map_err(|e| {
+            Error::Config(format!("base URL {:?}: {e}", redact_userinfo(&base_url)))
+        })?;
+        let host = url.host_str().unwrap_or("");
+        // reqwest would turn userinfo into Basic auth, bypassing the http:// check below.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Config(format!(
+                "base URL for {host} holds a user name or password; pass credentials with ClientBuilder::credentials instead"
+            )));
+        }
+        // Paths are appended to the base URL as text: `/?q=1` would become `/?q=1/api/...`.
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::Config(format!(
+                "base URL for {host} has a query or fragment; it must end at its path"
+            )));
+        }
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
             "http" if self.credentials.is_none() => {}
             "http" => {
                 return Err(Error::Config(format!(
-                    "refusing to send {} credentials over plain http:// to {}; use https:// (plain http is allowed only to loopback addresses)",
+                    "refusing to send {} credentials over plain http:// to {host}; use https:// (plain http is allowed only to loopback addresses)",
                     self.credentials.as_ref().map_or("", Credentials::kind),
-                    url.host_str().unwrap_or("")
                 )));
             }
             other => {
@@ -214,6 +234,16 @@ impl ClientBuilder {
         Ok(Client::from_parts(
             crate::generated::Client::new_with_client(&base_url, http, inner),
         ))
+    }
+}
+
+/// `raw` with everything between `scheme://` and the last `@` masked. It works on text
+/// that does not parse, where no authority can be found; masking too much is harmless.
+fn redact_userinfo(raw: &str) -> String {
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    match raw[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_owned(),
     }
 }
 

@@ -1,0 +1,146 @@
+#![cfg(feature = "test-util")]
+//! Configuration and inputs refused before anything is sent: base URLs, credentials,
+//! environment variables and path parameters, through the library and the CLI. No
+//! refusal may repeat a secret.
+
+mod common;
+
+use atlas_snapshots::{Client, Credentials, Error, standin::StandIn};
+use common::GROUP;
+
+const SECRET: &str = "pw-s3cret";
+
+/// The `Config` message of a build that must fail.
+fn config_error(result: atlas_snapshots::Result<Client>) -> String {
+    match result {
+        Err(Error::Config(message)) => message,
+        Err(other) => panic!("expected a Config error, got {other:?}"),
+        Ok(client) => panic!("expected a Config error, got {client:?}"),
+    }
+}
+
+// ----- base URL -----
+
+#[tokio::test]
+async fn a_base_url_with_userinfo_is_refused_and_never_echoed() {
+    let standin = StandIn::start().await.expect("start the stand-in");
+    let port = standin.base_url().rsplit(':').next().unwrap().to_owned();
+    for url in [
+        format!("https://user:{SECRET}@cloud.example.com"),
+        format!("https://:{SECRET}@cloud.example.com/"),
+        format!("https://{SECRET}@cloud.example.com"),
+        // Plain http to loopback without credentials is allowed, so only the userinfo
+        // check stands between this and a Basic-auth request to the stand-in.
+        format!("http://user:{SECRET}@127.0.0.1:{port}"),
+    ] {
+        let builder = Client::builder().base_url(&url);
+        let debug = format!("{builder:?}");
+        assert!(!debug.contains(SECRET), "{debug}");
+        let message = config_error(builder.build());
+        assert!(message.contains("user name or password"), "{message}");
+        assert!(!message.contains(SECRET), "{message}");
+        // With credentials too (this used to be the plain-http refusal's job).
+        let message = config_error(
+            Client::builder()
+                .base_url(&url)
+                .credentials(Credentials::bearer("tok"))
+                .build(),
+        );
+        assert!(!message.contains(SECRET), "{message}");
+    }
+    assert_eq!(standin.request_count(), 0, "nothing reached the server");
+}
+
+#[test]
+fn a_base_url_with_a_query_or_fragment_is_refused() {
+    for url in [
+        "https://cloud.example.com/?tenant=1",
+        "https://cloud.example.com/base?",
+        "https://cloud.example.com#top",
+        "https://cloud.example.com/?token=pw-s3cret",
+    ] {
+        let message = config_error(Client::builder().base_url(url).build());
+        assert!(message.contains("query or fragment"), "{url}: {message}");
+        assert!(!message.contains(SECRET), "{message}");
+    }
+    // A path prefix (a proxy mount) is still fine.
+    let client = Client::builder()
+        .base_url("https://proxy.example.com/atlas/")
+        .build()
+        .expect("a base URL with a path builds");
+    assert_eq!(client.base_url(), "https://proxy.example.com/atlas");
+}
+
+#[test]
+fn an_unparsable_base_url_is_reported_with_its_userinfo_masked() {
+    for url in [
+        format!("https://user:{SECRET}@cloud.example.com:99999"),
+        format!("https://user:{SECRET}@[::1"),
+        format!("https://user:{SECRET}@"),
+        format!("https://user:{SECRET}/x@cloud.example.com:bad"),
+    ] {
+        let builder = Client::builder().base_url(&url);
+        assert!(!format!("{builder:?}").contains(SECRET));
+        let message = config_error(builder.build());
+        assert!(!message.contains(SECRET), "{message}");
+        assert!(
+            message.contains("***@"),
+            "the rest is still shown: {message}"
+        );
+    }
+}
+
+// ----- the CLI -----
+
+#[cfg(feature = "cli")]
+mod cli {
+    use std::{ffi::OsStr, time::Duration};
+
+    use assert_cmd::Command;
+    use atlas_snapshots::standin::StandIn;
+
+    use super::{GROUP, SECRET, common};
+
+    /// The CLI with an empty environment but for `vars`, run off the runtime (which keeps
+    /// serving the stand-in meanwhile): exit code and stderr.
+    async fn run(args: Vec<String>, vars: Vec<(&'static str, &'static OsStr)>) -> (i32, String) {
+        let mut cmd = Command::cargo_bin("atlas-snapshots").expect("the atlas-snapshots binary");
+        cmd.env_clear()
+            .envs(vars)
+            .args(args)
+            .timeout(Duration::from_secs(20));
+        let output = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .expect("the command thread")
+            .expect("run the command");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code().expect("exited"), stderr)
+    }
+
+    fn flex_list(base_url: &str, cluster: &str) -> Vec<String> {
+        [
+            "--base-url",
+            base_url,
+            "flex",
+            "list",
+            "--group-id",
+            GROUP,
+            "--cluster",
+            cluster,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    #[tokio::test]
+    async fn a_base_url_with_a_password_exits_2_without_showing_it() {
+        let standin = StandIn::start().await.expect("start the stand-in");
+        let url = standin
+            .base_url()
+            .replacen("http://", &format!("http://user:{SECRET}@"), 1);
+        let (code, stderr) = run(flex_list(&url, common::FLEX), vec![]).await;
+        assert_eq!(code, 2, "{stderr}");
+        assert!(!stderr.contains(SECRET), "{stderr}");
+        assert_eq!(standin.request_count(), 0, "nothing reached the server");
+    }
+}
