@@ -90,6 +90,63 @@ fn an_unparsable_base_url_is_reported_with_its_userinfo_masked() {
     }
 }
 
+// ----- credentials -----
+
+#[tokio::test]
+async fn credentials_with_control_characters_or_nothing_in_them_are_refused_at_build() {
+    let standin = StandIn::start().await.expect("start the stand-in");
+    let fine = "abc123";
+    for bad in [
+        "tok\r\nX-Injected: 1",
+        "tok\n",
+        "\ttok",
+        "t\0k",
+        "t\u{7f}k",
+        "t\u{85}k",
+        "",
+    ] {
+        let secret = format!("{SECRET}{bad}");
+        let cases = [
+            ("client id", Credentials::service_account(bad, fine)),
+            ("secret", Credentials::service_account(fine, &secret)),
+            ("public API key", Credentials::api_key(bad, fine)),
+            ("private API key", Credentials::api_key(fine, &secret)),
+            ("bearer token", Credentials::bearer(&secret)),
+        ];
+        for (field, credentials) in cases {
+            // An empty secret is prefixed with SECRET, so it is not empty: skip that pair.
+            if bad.is_empty() && !matches!(field, "client id" | "public API key") {
+                continue;
+            }
+            let message = config_error(
+                Client::builder()
+                    .base_url(standin.base_url())
+                    .credentials(credentials)
+                    .build(),
+            );
+            assert!(message.contains(field), "{bad:?} in the {field}: {message}");
+            assert!(!message.contains(SECRET), "{message}");
+        }
+    }
+    for (field, credentials) in [
+        ("secret", Credentials::service_account(fine, "")),
+        ("private API key", Credentials::api_key(fine, "")),
+        ("bearer token", Credentials::bearer("")),
+    ] {
+        let message = config_error(
+            Client::builder()
+                .base_url(standin.base_url())
+                .credentials(credentials)
+                .build(),
+        );
+        assert!(
+            message.contains(field) && message.contains("empty"),
+            "{message}"
+        );
+    }
+    assert_eq!(standin.request_count(), 0, "nothing reached the server");
+}
+
 // ----- the CLI -----
 
 #[cfg(feature = "cli")]
