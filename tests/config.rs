@@ -2,13 +2,24 @@
 //! Configuration and inputs refused before anything is sent: base URLs, credentials,
 //! environment variables and path parameters, through the library and the CLI. No
 //! refusal may repeat a secret.
+// The serverless operations are deprecated; their parameters are checked all the same.
+#![allow(deprecated)]
 
 mod common;
 
-use atlas_snapshots::{Client, Credentials, Error, standin::StandIn};
-use common::GROUP;
+use std::{future::Future, time::Duration};
+
+use atlas_snapshots::{Client, Credentials, Error, PageRequest, standin::StandIn};
+use common::{FLEX, GROUP, SERVERLESS, flex_id};
 
 const SECRET: &str = "pw-s3cret";
+
+/// Bounds a call that must be refused locally, so a regression cannot hang the test.
+async fn bounded<T>(call: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .expect("refused within 10 s")
+}
 
 /// The `Config` message of a build that must fail.
 fn config_error(result: atlas_snapshots::Result<Client>) -> String {
@@ -147,6 +158,90 @@ async fn credentials_with_control_characters_or_nothing_in_them_are_refused_at_b
     assert_eq!(standin.request_count(), 0, "nothing reached the server");
 }
 
+// ----- path parameters -----
+
+#[tokio::test]
+async fn a_huge_path_parameter_is_an_invalid_argument_and_is_not_sent() {
+    let standin = common::standin(1).await;
+    let client = common::client(&standin);
+    let huge = "a".repeat(10 * 1024 * 1024);
+    let snapshot = flex_id(0);
+    for (group, cluster, snapshot_id, parameter) in [
+        (huge.as_str(), FLEX, snapshot.as_str(), "group_id"),
+        (GROUP, huge.as_str(), snapshot.as_str(), "cluster_name"),
+        (GROUP, FLEX, huge.as_str(), "snapshot_id"),
+    ] {
+        let mut results = vec![
+            bounded(client.get_flex_backup_snapshot(group, cluster, snapshot_id))
+                .await
+                .map(drop),
+            bounded(client.get_serverless_backup_snapshot(group, cluster, snapshot_id))
+                .await
+                .map(drop),
+        ];
+        if parameter != "snapshot_id" {
+            let page = PageRequest::default();
+            results.push(
+                bounded(client.list_flex_backup_snapshots(group, cluster, page))
+                    .await
+                    .map(drop),
+            );
+            results.push(
+                bounded(client.list_serverless_backup_snapshots(group, cluster, page))
+                    .await
+                    .map(drop),
+            );
+        }
+        for result in results {
+            match result {
+                Err(Error::InvalidArgument {
+                    parameter: p,
+                    reason,
+                }) => {
+                    assert_eq!(p, parameter);
+                    assert!(reason.len() < 200, "the value is not echoed whole");
+                    assert!(reason.contains(&huge.len().to_string()), "{reason}");
+                }
+                other => panic!("{parameter}: expected InvalidArgument, got {other:?}"),
+            }
+        }
+    }
+    assert_eq!(standin.request_count(), 0, "nothing reached the server");
+}
+
+#[tokio::test]
+async fn the_path_parameter_bound_is_256_bytes() {
+    let standin = common::standin(1).await;
+    let client = common::client(&standin);
+    let longest = "a".repeat(256);
+    // At the bound: valid, sent, and an unknown cluster to the stand-in.
+    let result =
+        bounded(client.list_flex_backup_snapshots(GROUP, &longest, PageRequest::default())).await;
+    assert!(matches!(result, Err(Error::Api(_))), "{result:?}");
+    assert_eq!(standin.request_count(), 1);
+    // One past it, also as multi-byte text cut mid-character in the reason.
+    for name in [format!("{longest}a"), "é".repeat(129)] {
+        let result =
+            bounded(client.list_flex_backup_snapshots(GROUP, &name, PageRequest::default())).await;
+        assert!(
+            matches!(
+                result,
+                Err(Error::InvalidArgument {
+                    parameter: "cluster_name",
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+    assert_eq!(standin.request_count(), 1, "nothing more was sent");
+    // The serverless cluster still answers: the bound did not break ordinary names.
+    let ok =
+        bounded(client.list_serverless_backup_snapshots(GROUP, SERVERLESS, PageRequest::default()))
+            .await;
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
 // ----- the CLI -----
 
 #[cfg(feature = "cli")]
@@ -154,7 +249,7 @@ mod cli {
     use std::{ffi::OsStr, time::Duration};
 
     use assert_cmd::Command;
-    use atlas_snapshots::standin::StandIn;
+    use atlas_snapshots::{env, standin::StandIn};
 
     use super::{GROUP, SECRET, common};
 
@@ -198,6 +293,23 @@ mod cli {
         let (code, stderr) = run(flex_list(&url, common::FLEX), vec![]).await;
         assert_eq!(code, 2, "{stderr}");
         assert!(!stderr.contains(SECRET), "{stderr}");
+        assert_eq!(standin.request_count(), 0, "nothing reached the server");
+    }
+
+    #[tokio::test]
+    async fn a_huge_cluster_name_exits_2_and_sends_nothing() {
+        let standin = common::standin(1).await;
+        // Under Linux's 128 KiB limit on one argument, above the URI's 64 KiB.
+        let huge = "a".repeat(100_000);
+        let token = OsStr::new(common::TOKEN);
+        let (code, stderr) = run(
+            flex_list(&standin.base_url(), &huge),
+            vec![(env::ACCESS_TOKEN, token)],
+        )
+        .await;
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("--cluster"), "{stderr}");
+        assert!(stderr.len() < 500, "the name is not echoed whole");
         assert_eq!(standin.request_count(), 0, "nothing reached the server");
     }
 }
