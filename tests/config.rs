@@ -7,9 +7,15 @@
 
 mod common;
 
-use std::{future::Future, time::Duration};
+use std::{
+    collections::HashMap,
+    ffi::{OsStr, OsString},
+    future::Future,
+    os::unix::ffi::OsStrExt,
+    time::Duration,
+};
 
-use atlas_snapshots::{Client, Credentials, Error, PageRequest, standin::StandIn};
+use atlas_snapshots::{Client, Credentials, Error, PageRequest, env, standin::StandIn};
 use common::{FLEX, GROUP, SERVERLESS, flex_id};
 
 const SECRET: &str = "pw-s3cret";
@@ -242,11 +248,51 @@ async fn the_path_parameter_bound_is_256_bytes() {
     assert!(ok.is_ok(), "{ok:?}");
 }
 
+// ----- environment -----
+
+fn os_env(pairs: &[(&str, &OsStr)]) -> impl Fn(&str) -> Option<OsString> + use<> {
+    let map: HashMap<String, OsString> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_os_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+#[test]
+fn from_env_names_a_variable_that_is_set_but_unusable() {
+    let not_utf8 = OsStr::from_bytes(b"pw-s3cret\xff");
+    let good: [(&str, &OsStr); 6] = [
+        (env::BASE_URL, OsStr::new("https://cloud.example.com")),
+        (env::CLIENT_ID, OsStr::new("mdb_sa_id")),
+        (env::CLIENT_SECRET, OsStr::new("mdb_sa_sk")),
+        (env::PUBLIC_API_KEY, OsStr::new("PUBLIC")),
+        (env::PRIVATE_API_KEY, OsStr::new("private")),
+        (env::ACCESS_TOKEN, OsStr::new("token")),
+    ];
+    for (i, (name, _)) in good.iter().enumerate() {
+        for (bad, what) in [(not_utf8, "not UTF-8"), (OsStr::new(""), "empty")] {
+            let mut vars = good;
+            vars[i].1 = bad;
+            let message = match Client::builder_from(os_env(&vars)) {
+                Err(Error::Config(message)) => message,
+                other => panic!("{name} {what}: expected a Config error, got {other:?}"),
+            };
+            assert!(message.contains(name), "{message}");
+            assert!(message.contains(what), "{message}");
+            assert!(!message.contains(SECRET), "{message}");
+            // Alone, too: an unusable token must not mean "no credentials".
+            let alone = Client::builder_from(os_env(&[(name, bad)]));
+            assert!(matches!(alone, Err(Error::Config(_))), "{name}: {alone:?}");
+        }
+    }
+    assert!(Client::builder_from(os_env(&good)).unwrap().build().is_ok());
+}
+
 // ----- the CLI -----
 
 #[cfg(feature = "cli")]
 mod cli {
-    use std::{ffi::OsStr, time::Duration};
+    use std::{ffi::OsStr, net::TcpListener, os::unix::ffi::OsStrExt, time::Duration};
 
     use assert_cmd::Command;
     use atlas_snapshots::{env, standin::StandIn};
@@ -311,5 +357,74 @@ mod cli {
         assert!(stderr.contains("--cluster"), "{stderr}");
         assert!(stderr.len() < 500, "the name is not echoed whole");
         assert_eq!(standin.request_count(), 0, "nothing reached the server");
+    }
+
+    #[tokio::test]
+    async fn an_unusable_token_exits_2_naming_it_and_sends_nothing() {
+        let standin = StandIn::start().await.expect("start the stand-in");
+        for token in [
+            OsStr::from_bytes(b"pw-s3cret\xff"),
+            OsStr::new(""),
+            OsStr::new("pw-s3cret\r\n"),
+        ] {
+            let (code, stderr) = run(
+                flex_list(&standin.base_url(), common::FLEX),
+                vec![(env::ACCESS_TOKEN, token)],
+            )
+            .await;
+            assert_eq!(code, 2, "{token:?}: {stderr}");
+            assert!(!stderr.contains(SECRET), "{stderr}");
+            if !token.as_bytes().ends_with(b"\n") {
+                assert!(stderr.contains(env::ACCESS_TOKEN), "{stderr}");
+            }
+        }
+        assert_eq!(standin.request_count(), 0, "nothing reached the server");
+    }
+
+    #[tokio::test]
+    async fn a_non_utf8_base_url_exits_2_naming_it_and_sends_nothing() {
+        // Without the fix the CLI heads for cloud.mongodb.com: send that to a loopback
+        // listener posing as the proxy, to see that no connection is even attempted.
+        let proxy = TcpListener::bind("127.0.0.1:0").expect("bind a listener");
+        proxy.set_nonblocking(true).expect("non-blocking");
+        let proxy_url: &'static str =
+            format!("http://{}", proxy.local_addr().expect("address")).leak();
+        let mut vars = vec![
+            (
+                env::BASE_URL,
+                OsStr::from_bytes(b"https://\xff.example.com"),
+            ),
+            (env::ACCESS_TOKEN, OsStr::new(common::TOKEN)),
+        ];
+        for name in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+        ] {
+            vars.push((name, OsStr::new(proxy_url)));
+        }
+        let args = [
+            "--timeout",
+            "5",
+            "flex",
+            "list",
+            "--group-id",
+            GROUP,
+            "--cluster",
+            "Flex0",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let (code, stderr) = run(args, vars).await;
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(env::BASE_URL), "{stderr}");
+        assert!(
+            proxy
+                .accept()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+            "no connection was made"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Building a client: base URL, credentials, timeouts, retries, envelope, limits.
 
-use std::{fmt, net::IpAddr, sync::Arc, time::Duration};
+use std::{ffi::OsString, fmt, net::IpAddr, sync::Arc, time::Duration};
 
 use reqwest::header::HeaderValue;
 
@@ -289,22 +289,51 @@ impl Client {
     /// A client configured from the environment, in this order: service account
     /// (`MONGODB_ATLAS_CLIENT_ID` + `MONGODB_ATLAS_CLIENT_SECRET`), then API key
     /// (`MONGODB_ATLAS_PUBLIC_API_KEY` + `MONGODB_ATLAS_PRIVATE_API_KEY`), then
-    /// `MONGODB_ATLAS_ACCESS_TOKEN`; base URL from `MONGODB_ATLAS_BASE_URL`. A pair set
-    /// half-way is an error naming the missing variable.
+    /// `MONGODB_ATLAS_ACCESS_TOKEN`; base URL from `MONGODB_ATLAS_BASE_URL`.
+    ///
+    /// Fails with [`Error::Config`] naming the variable when a pair is set half-way, or
+    /// when one of these variables is set but empty or not UTF-8: skipping it would send
+    /// requests unsigned, or to the default base URL.
     pub fn from_env() -> Result<Client> {
-        Self::builder_from(|name| std::env::var(name).ok())?.build()
+        Self::builder_from(|name| std::env::var_os(name))?.build()
     }
 
     /// [`Client::from_env`] with the variables read through `lookup` (for tests, or
     /// another source), as a builder so explicit settings can still be added.
-    pub fn builder_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
-        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    ///
+    /// `lookup` returns a variable's raw value, or `None` when it is unset: read the
+    /// process environment with `|name| std::env::var_os(name)`, not
+    /// `std::env::var(name).ok()`, which hides a non-UTF-8 value as unset. A closure
+    /// over strings works too (`|name| map.get(name).cloned()`).
+    ///
+    /// ```
+    /// use atlas_snapshots::{Client, env};
+    ///
+    /// let err = Client::builder_from(|name| (name == env::ACCESS_TOKEN).then_some(""))
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains(env::ACCESS_TOKEN));
+    /// ```
+    pub fn builder_from<V: Into<OsString>>(
+        lookup: impl Fn(&str) -> Option<V>,
+    ) -> Result<ClientBuilder> {
+        let get = |name: &str| -> Result<Option<String>> {
+            let Some(value) = lookup(name) else {
+                return Ok(None);
+            };
+            match value.into().into_string() {
+                Ok(v) if v.is_empty() => Err(Error::Config(format!(
+                    "{name} is set but empty; unset it or give it a value"
+                ))),
+                Ok(v) => Ok(Some(v)),
+                Err(_) => Err(Error::Config(format!("{name} is set but is not UTF-8"))),
+            }
+        };
         let mut builder = Client::builder();
-        if let Some(url) = get(env::BASE_URL) {
+        if let Some(url) = get(env::BASE_URL)? {
             builder = builder.base_url(url);
         }
         let pair = |a: &'static str, b: &'static str| -> Result<Option<(String, String)>> {
-            match (get(a), get(b)) {
+            match (get(a)?, get(b)?) {
                 (Some(x), Some(y)) => Ok(Some((x, y))),
                 (None, None) => Ok(None),
                 (Some(_), None) => Err(Error::Config(format!("{a} is set but {b} is not"))),
@@ -313,12 +342,13 @@ impl Client {
         };
         let service_account = pair(env::CLIENT_ID, env::CLIENT_SECRET)?;
         let api_key = pair(env::PUBLIC_API_KEY, env::PRIVATE_API_KEY)?;
+        let token = get(env::ACCESS_TOKEN)?;
         let credentials = if let Some((id, secret)) = service_account {
             Some(Credentials::service_account(id, secret))
         } else if let Some((public, private)) = api_key {
             Some(Credentials::api_key(public, private))
         } else {
-            get(env::ACCESS_TOKEN).map(Credentials::bearer)
+            token.map(Credentials::bearer)
         };
         Ok(match credentials {
             Some(c) => builder.credentials(c),
