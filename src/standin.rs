@@ -251,7 +251,10 @@ impl StandInBuilder {
 ///
 /// # Deliberate deviations from real Atlas
 /// - The 406 error code is `INVALID_VERSION_DATE` for any unacceptable `Accept`, including
-///   a missing header, `*/*` and `application/json` (Atlas may default or differ).
+///   a missing header, `*/*` and `application/json` (Atlas may default or differ). Strict
+///   on purpose: the client always sends the operation's exact vendor type, and a lenient
+///   stand-in would hide a regression there. The spec does not declare these 406s, so spec
+///   fuzzers (Schemathesis) flag them.
 /// - Every 401 carries an Atlas error body with errorCode `UNAUTHORIZED`; with Digest
 ///   configured it also carries the challenge(s). A digest `uri` that differs from the
 ///   request target is a 401 (RFC 7616 allows 400).
@@ -260,7 +263,8 @@ impl StandInBuilder {
 ///   or is more than 63 below the highest seen (concurrent requests arrive out of
 ///   order); whether Atlas checks counts at all is not documented.
 /// - Under `envelope=true` the spec describes the envelope in prose only, so a spec
-///   validator (Prism) flags enveloped bodies; and 410 `VERSION_GONE` is not among the
+///   validator (Prism, Schemathesis) flags enveloped bodies and their `status` field,
+///   which Atlas adds but no schema declares; and 410 `VERSION_GONE` is not among the
 ///   spec's responses for these operations, though Atlas sends it after a sunset.
 /// - A 404 for an unknown snapshot uses errorCode `RESOURCE_NOT_FOUND` with parameters
 ///   `[<raw request path>, <number of snapshots in that cluster>]`; an unknown or
@@ -268,7 +272,13 @@ impl StandInBuilder {
 ///   404 (no 405).
 /// - Invalid path parameters use errorCode `INVALID_PARAMETER` with parameters
 ///   `[<name>, <value>]`; invalid query values the same with an integer value when it
-///   parsed as one (e.g. `["itemsPerPage", 501]`).
+///   parsed as one (e.g. `["itemsPerPage", 501]`). The spec types `parameters` as an
+///   array of objects; real Atlas answers carry strings and numbers there, as here.
+/// - `envelope`, `includeCount` and `pretty` must be `true` or `false` (any case), else
+///   400 `INVALID_PARAMETER` (e.g. `["pretty", "banana"]`); `pretty=true` is accepted but
+///   the body stays compact (Atlas only changes whitespace).
+/// - `pageNum` has the spec's only bound, `minimum: 1`. A page past the end is an empty
+///   page, also beyond 2^64 - 1, which is read as 2^64 - 1 (its `previous` link says so).
 /// - Lists come back in seeding order (Atlas sorts newest first); list links contain
 ///   `self` (the request URL as received) plus `next`/`previous` where they exist.
 /// - OAuth access tokens are opaque random hex strings, not JWTs; the token endpoint's

@@ -254,6 +254,60 @@ async fn list_paginates_and_counts() {
 }
 
 #[tokio::test]
+async fn flags_must_be_booleans_and_page_num_is_bounded_below_only() {
+    let s = seeded(3).await;
+    for url in [
+        serverless_url(&s, "?pretty=banana"),
+        flex_url(&s, "?pretty=1"),
+        flex_url(
+            &s,
+            &format!(
+                "/{}?pretty=",
+                sample::flex_snapshot(0)["id"].as_str().unwrap()
+            ),
+        ),
+    ] {
+        let media = if url.contains("/flexClusters/") {
+            FLEX_MEDIA_TYPE
+        } else {
+            SERVERLESS_MEDIA_TYPE
+        };
+        let resp = get(&url, media).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{url}");
+        let v = json_of(resp).await;
+        assert_atlas_error(&v, 400, "INVALID_PARAMETER");
+        assert_eq!(v["parameters"][0], "pretty", "{v}");
+    }
+    let v = json_of(get(&serverless_url(&s, "?pretty=banana"), SERVERLESS_MEDIA_TYPE).await).await;
+    assert_eq!(v["parameters"], json!(["pretty", "banana"]));
+    for fine in ["pretty=true", "pretty=FALSE"] {
+        let resp = get(&flex_url(&s, &format!("?{fine}")), FLEX_MEDIA_TYPE).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{fine}");
+    }
+
+    // The spec's only bound on pageNum is `minimum: 1`: far past the end is an empty page.
+    for page in [
+        "4",
+        "18446744073709551615",
+        "18446744073709551616",
+        "1000000000000000000000000",
+    ] {
+        let resp = get(&flex_url(&s, &format!("?pageNum={page}")), FLEX_MEDIA_TYPE).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{page}");
+        let v = json_of(resp).await;
+        assert_eq!(v["results"], json!([]), "{page}");
+        assert_eq!(v["totalCount"], 3);
+    }
+    for bad in ["0", "-1", "-18446744073709551616", "1.5", "1e3", ""] {
+        let resp = get(&flex_url(&s, &format!("?pageNum={bad}")), FLEX_MEDIA_TYPE).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let v = json_of(resp).await;
+        assert_atlas_error(&v, 400, "INVALID_PARAMETER");
+        assert_eq!(v["parameters"][0], "pageNum");
+    }
+}
+
+#[tokio::test]
 async fn envelope_wraps_entities_pages_and_errors() {
     let s = seeded(5).await;
     let id = sample::flex_snapshot(2)["id"]

@@ -69,6 +69,40 @@ impl Credentials {
             Kind::Bearer(_) => "bearer token",
         }
     }
+
+    /// Refuses values no request could be signed with: empty, or holding a control
+    /// character (CR or LF would split a header, and a digest or Basic header that cannot
+    /// be built would leave requests unsigned). The message names the field only.
+    fn check(&self) -> Result<()> {
+        let usable = |what: &str, value: &str| {
+            if value.is_empty() {
+                Err(Error::Config(format!("the {what} is empty")))
+            } else if value.chars().any(char::is_control) {
+                Err(Error::Config(format!(
+                    "the {what} holds a control character (such as CR or LF)"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        match &self.0 {
+            Kind::ServiceAccount {
+                client_id,
+                client_secret,
+            } => {
+                usable("service account client id", client_id)?;
+                usable("service account secret", client_secret.expose_secret())
+            }
+            Kind::ApiKey {
+                public_key,
+                private_key,
+            } => {
+                usable("public API key", public_key)?;
+                usable("private API key", private_key.expose_secret())
+            }
+            Kind::Bearer(token) => usable("bearer token", token.expose_secret()),
+        }
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -128,6 +162,9 @@ impl Signer {
         base_url: &str,
         attempt_timeout: Option<std::time::Duration>,
     ) -> Result<Self> {
+        if let Some(credentials) = &credentials {
+            credentials.check()?;
+        }
         Ok(match credentials.map(|c| c.0) {
             None => Signer::Anonymous,
             Some(Kind::Bearer(token)) => Signer::Bearer(bearer_header(token.expose_secret())?),

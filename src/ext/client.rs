@@ -109,12 +109,34 @@ impl<T> Deref for Response<T> {
     }
 }
 
-/// Validates one path parameter against its spec pattern, naming it when it fails.
+/// The longest path parameter accepted, in bytes. The spec gives these parameters no
+/// `maxLength` (typify would check one in `FromStr`): its patterns fix ids at 24
+/// characters and leave cluster names unbounded, while real names are far shorter. The
+/// bound is checked before the pattern, so a huge value costs nothing, and stays far
+/// below the 64 KiB an HTTP request target may hold.
+const MAX_PATH_PARAM: usize = 256;
+
+/// Validates one path parameter against its length bound and spec pattern, naming it
+/// (and at most the start of its value) when it fails.
 fn param<T>(name: &'static str, value: &str) -> Result<T>
 where
     T: FromStr,
     T::Err: fmt::Display,
 {
+    if value.len() > MAX_PATH_PARAM {
+        let mut end = 32;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        return Err(Error::InvalidArgument {
+            parameter: name,
+            reason: format!(
+                "{:?}… is {} bytes long, more than the {MAX_PATH_PARAM} allowed",
+                &value[..end],
+                value.len()
+            ),
+        });
+    }
     value.parse().map_err(|e: T::Err| Error::InvalidArgument {
         parameter: name,
         reason: format!(

@@ -1,6 +1,6 @@
 //! Building a client: base URL, credentials, timeouts, retries, envelope, limits.
 
-use std::{fmt, net::IpAddr, sync::Arc, time::Duration};
+use std::{ffi::OsString, fmt, net::IpAddr, sync::Arc, time::Duration};
 
 use reqwest::header::HeaderValue;
 
@@ -89,7 +89,7 @@ pub struct ClientBuilder {
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
             .field("credentials", &self.credentials)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
@@ -169,23 +169,43 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client. Nothing is sent.
+    ///
+    /// Refused with [`Error::Config`]: a base URL that does not parse, is not http(s),
+    /// carries a user name or password (credentials go through
+    /// [`ClientBuilder::credentials`]), or has a query or fragment (API paths are
+    /// appended to it); plain `http://` with credentials to anything but loopback; and
+    /// credentials that are empty or hold control characters such as CR or LF. No
+    /// message repeats a password, key or token.
     pub fn build(self) -> Result<Client> {
         let base_url = self
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned())
             .trim_end_matches('/')
             .to_owned();
-        let url = url::Url::parse(&base_url)
-            .map_err(|e| Error::Config(format!("base URL {base_url:?}: {e}")))?;
+        let url = url::Url::parse(&base_url).map_err(|e| {
+            Error::Config(format!("base URL {:?}: {e}", redact_userinfo(&base_url)))
+        })?;
+        let host = url.host_str().unwrap_or("");
+        // reqwest would turn userinfo into Basic auth, bypassing the http:// check below.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Config(format!(
+                "base URL for {host} holds a user name or password; pass credentials with ClientBuilder::credentials instead"
+            )));
+        }
+        // Paths are appended to the base URL as text: `/?q=1` would become `/?q=1/api/...`.
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(Error::Config(format!(
+                "base URL for {host} has a query or fragment; it must end at its path"
+            )));
+        }
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
             "http" if self.credentials.is_none() => {}
             "http" => {
                 return Err(Error::Config(format!(
-                    "refusing to send {} credentials over plain http:// to {}; use https:// (plain http is allowed only to loopback addresses)",
+                    "refusing to send {} credentials over plain http:// to {host}; use https:// (plain http is allowed only to loopback addresses)",
                     self.credentials.as_ref().map_or("", Credentials::kind),
-                    url.host_str().unwrap_or("")
                 )));
             }
             other => {
@@ -214,6 +234,16 @@ impl ClientBuilder {
         Ok(Client::from_parts(
             crate::generated::Client::new_with_client(&base_url, http, inner),
         ))
+    }
+}
+
+/// `raw` with everything between `scheme://` and the last `@` masked. It works on text
+/// that does not parse, where no authority can be found; masking too much is harmless.
+fn redact_userinfo(raw: &str) -> String {
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    match raw[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_owned(),
     }
 }
 
@@ -259,22 +289,51 @@ impl Client {
     /// A client configured from the environment, in this order: service account
     /// (`MONGODB_ATLAS_CLIENT_ID` + `MONGODB_ATLAS_CLIENT_SECRET`), then API key
     /// (`MONGODB_ATLAS_PUBLIC_API_KEY` + `MONGODB_ATLAS_PRIVATE_API_KEY`), then
-    /// `MONGODB_ATLAS_ACCESS_TOKEN`; base URL from `MONGODB_ATLAS_BASE_URL`. A pair set
-    /// half-way is an error naming the missing variable.
+    /// `MONGODB_ATLAS_ACCESS_TOKEN`; base URL from `MONGODB_ATLAS_BASE_URL`.
+    ///
+    /// Fails with [`Error::Config`] naming the variable when a pair is set half-way, or
+    /// when one of these variables is set but empty or not UTF-8: skipping it would send
+    /// requests unsigned, or to the default base URL.
     pub fn from_env() -> Result<Client> {
-        Self::builder_from(|name| std::env::var(name).ok())?.build()
+        Self::builder_from(|name| std::env::var_os(name))?.build()
     }
 
     /// [`Client::from_env`] with the variables read through `lookup` (for tests, or
     /// another source), as a builder so explicit settings can still be added.
-    pub fn builder_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientBuilder> {
-        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+    ///
+    /// `lookup` returns a variable's raw value, or `None` when it is unset: read the
+    /// process environment with `|name| std::env::var_os(name)`, not
+    /// `std::env::var(name).ok()`, which hides a non-UTF-8 value as unset. A closure
+    /// over strings works too (`|name| map.get(name).cloned()`).
+    ///
+    /// ```
+    /// use atlas_snapshots::{Client, env};
+    ///
+    /// let err = Client::builder_from(|name| (name == env::ACCESS_TOKEN).then_some(""))
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains(env::ACCESS_TOKEN));
+    /// ```
+    pub fn builder_from<V: Into<OsString>>(
+        lookup: impl Fn(&str) -> Option<V>,
+    ) -> Result<ClientBuilder> {
+        let get = |name: &str| -> Result<Option<String>> {
+            let Some(value) = lookup(name) else {
+                return Ok(None);
+            };
+            match value.into().into_string() {
+                Ok(v) if v.is_empty() => Err(Error::Config(format!(
+                    "{name} is set but empty; unset it or give it a value"
+                ))),
+                Ok(v) => Ok(Some(v)),
+                Err(_) => Err(Error::Config(format!("{name} is set but is not UTF-8"))),
+            }
+        };
         let mut builder = Client::builder();
-        if let Some(url) = get(env::BASE_URL) {
+        if let Some(url) = get(env::BASE_URL)? {
             builder = builder.base_url(url);
         }
         let pair = |a: &'static str, b: &'static str| -> Result<Option<(String, String)>> {
-            match (get(a), get(b)) {
+            match (get(a)?, get(b)?) {
                 (Some(x), Some(y)) => Ok(Some((x, y))),
                 (None, None) => Ok(None),
                 (Some(_), None) => Err(Error::Config(format!("{a} is set but {b} is not"))),
@@ -283,12 +342,13 @@ impl Client {
         };
         let service_account = pair(env::CLIENT_ID, env::CLIENT_SECRET)?;
         let api_key = pair(env::PUBLIC_API_KEY, env::PRIVATE_API_KEY)?;
+        let token = get(env::ACCESS_TOKEN)?;
         let credentials = if let Some((id, secret)) = service_account {
             Some(Credentials::service_account(id, secret))
         } else if let Some((public, private)) = api_key {
             Some(Credentials::api_key(public, private))
         } else {
-            get(env::ACCESS_TOKEN).map(Credentials::bearer)
+            token.map(Credentials::bearer)
         };
         Ok(match credentials {
             Some(c) => builder.credentials(c),

@@ -264,7 +264,7 @@ fn deprecation(notice: &DeprecationNotice) -> String {
 }
 
 fn client(cli: &Cli) -> Result<Client, Error> {
-    let mut builder = Client::builder_from(|name| std::env::var(name).ok())?
+    let mut builder = Client::builder_from(|name| std::env::var_os(name))?
         .envelope(cli.envelope)
         .on_deprecation(|notice| eprintln!("warning: {}", deprecation(notice)));
     if let Some(url) = &cli.base_url {
