@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::{
     Failure,
-    output::{Format, Rendered, Row},
+    output::{self, Format, Rendered, Row},
 };
 
 /// A snapshot type that can be shown as a table line.
@@ -129,7 +129,7 @@ impl Progress {
 
     fn finish(&mut self) {
         if self.shown {
-            eprintln!();
+            output::stderr_line("");
             self.shown = false;
         }
     }

@@ -7,7 +7,10 @@
 //! - 2: invalid arguments or configuration (nothing was sent);
 //! - 3: Atlas answered with an error;
 //! - 4: no usable answer (connection, timeout, oversized or undecodable body, output).
-#![deny(clippy::print_stdout)]
+//!
+//! No `print!`: `println!` and `eprintln!` panic when their stream is closed, which
+//! would turn every exit code into 101.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod commands;
 mod flex;
@@ -229,6 +232,8 @@ fn init_tracing(verbose: u8) {
     // Fails only if a subscriber is already set, which nothing here does.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Its own report of a failed write would be an `eprintln!`: a panic on a closed stderr.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
@@ -243,11 +248,12 @@ fn command_for(method: &str) -> Option<&'static str> {
     }
 }
 
-/// The library's deprecation notice, naming the replacing command rather than the
-/// replacing library method (the library reports each operation once per process).
+/// The `warning:` line for the library's deprecation notice, naming the replacing
+/// command rather than the replacing library method (the library reports each
+/// operation once per process).
 fn deprecation(notice: &DeprecationNotice) -> String {
     let op = notice.operation;
-    let mut text = format!("{} (version {}) is deprecated", op.id, op.version);
+    let mut text = format!("warning: {} (version {}) is deprecated", op.id, op.version);
     match (notice.sunset, notice.days_left) {
         (Some(date), Some(days)) if days < 0 => {
             text.push_str(&format!("; sunset {date}, {} days ago", -days));
@@ -266,7 +272,7 @@ fn deprecation(notice: &DeprecationNotice) -> String {
 fn client(cli: &Cli) -> Result<Client, Error> {
     let mut builder = Client::builder_from(|name| std::env::var(name).ok())?
         .envelope(cli.envelope)
-        .on_deprecation(|notice| eprintln!("warning: {}", deprecation(notice)));
+        .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
     if let Some(url) = &cli.base_url {
         builder = builder.base_url(url.clone());
     }
@@ -289,10 +295,12 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            // --help and --version are not errors.
+            let printed = e.print();
+            // --help and --version are not errors, unless stdout could not take them.
             return if e.use_stderr() {
                 ExitCode::from(2)
+            } else if printed.is_err() {
+                ExitCode::from(4)
             } else {
                 ExitCode::SUCCESS
             };
@@ -305,7 +313,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: starting the async runtime: {e}");
+            output::stderr_line(&format!("error: starting the async runtime: {e}"));
             return ExitCode::from(4);
         }
     };
@@ -316,7 +324,7 @@ fn main() -> ExitCode {
             ExitCode::from(4)
         }
         Err(failure) => {
-            eprintln!("{}", failure.message());
+            output::stderr_line(&failure.message());
             ExitCode::from(failure.exit_code())
         }
     }

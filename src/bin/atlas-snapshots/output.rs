@@ -33,6 +33,12 @@ pub enum Rendered {
 /// The placeholder for an absent value in a table.
 pub const NONE: &str = "-";
 
+/// Writes one line to stderr. A failure is ignored: with stderr gone there is nobody
+/// to tell, and the exit code still says what happened.
+pub fn stderr_line(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
 /// Prints to stdout, flushing at the end so a write error is seen here.
 pub fn print(rendered: &Rendered) -> io::Result<()> {
     let stdout = io::stdout();
