@@ -17,7 +17,12 @@ mod flex;
 mod output;
 mod serverless;
 
-use std::{error::Error as _, io::IsTerminal, process::ExitCode, time::Duration};
+use std::{
+    error::Error as _,
+    io::{self, IsTerminal, Write},
+    process::ExitCode,
+    time::Duration,
+};
 
 use atlas_snapshots::{Client, DeprecationNotice, Error};
 use clap::{ArgAction, Args, Parser, Subcommand};
@@ -145,6 +150,12 @@ enum Failure {
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         Failure::Atlas { error, hint: None }
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(error: io::Error) -> Self {
+        Failure::Output(error)
     }
 }
 
@@ -284,11 +295,15 @@ fn client(cli: &Cli) -> Result<Client, Error> {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let client = client(&cli)?;
-    let rendered = match cli.command {
-        Command::Serverless(command) => serverless::run(&client, command, cli.output).await?,
-        Command::Flex(command) => flex::run(&client, command, cli.output).await?,
-    };
-    output::print(&rendered).map_err(Failure::Output)
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match cli.command {
+        Command::Serverless(command) => {
+            serverless::run(&client, command, cli.output, &mut out).await
+        }
+        Command::Flex(command) => flex::run(&client, command, cli.output, &mut out).await,
+    }?;
+    // Flushing here sees a write error that dropping the writer would swallow.
+    Ok(out.flush()?)
 }
 
 fn main() -> ExitCode {
