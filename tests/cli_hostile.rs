@@ -1,7 +1,7 @@
 #![cfg(all(feature = "cli", feature = "test-util"))]
-//! The `atlas-snapshots` binary where output is large, servers are odd, and its own
-//! streams are closed: `list --all` streams, numbers come out as sent, and a closed
-//! stdout or stderr never panics.
+//! The `atlas-snapshots` binary where output is large, servers are hostile or odd, and
+//! its own streams are closed: `list --all` streams, server text never drives the
+//! terminal, numbers come out as sent, and a closed stdout or stderr never panics.
 
 use std::{
     io::Read,
@@ -404,6 +404,74 @@ async fn an_error_mid_list_leaves_the_array_unterminated_and_exits_3() {
     assert_eq!(out.stdout.lines().count(), 3, "header and page 1: {out:#?}");
     assert!(out.stderr.contains("CLUSTER_NOT_FOUND"), "{out:#?}");
     assert_eq!(server.requests(), 4);
+}
+
+// --- 14: server text never drives the terminal --------------------------------------
+
+/// Set the clipboard (OSC 52), set the title (OSC 0), clear the screen (CSI, also as
+/// the C1 CSI U+009B), and reverse the text (U+202E).
+const HOSTILE: &str =
+    "\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}]0;owned\u{1b}\\\u{1b}[2J\u{9b}31m\u{202e}gnp.exe";
+
+/// No character of `text` can drive a terminal; `\u{1b}` shows where ESC was.
+fn assert_inert(text: &str, what: &str) {
+    let unsafe_char = text
+        .chars()
+        .find(|&c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c));
+    assert_eq!(unsafe_char, None, "{what}: {text:?}");
+    assert!(
+        text.contains("\\u{1b}]52;c;cHduZWQ=\\u{7}"),
+        "{what}: {text:?}"
+    );
+    assert!(
+        text.contains("\\u{9b}31m\\u{202e}gnp.exe"),
+        "{what}: {text:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_text_is_escaped_in_tables_and_on_stderr_but_not_in_json() {
+    let mut snapshot = sample::flex_snapshot(4);
+    snapshot["id"] = json!(format!("6f1e{HOSTILE}"));
+    snapshot["status"] = json!(format!("DONE{HOSTILE}"));
+    let (one, page) = (snapshot.to_string(), page_body(&[snapshot.clone()], 1));
+    let server = TinyServer::start(move |request| {
+        if request.path.ends_with("/snapshots") {
+            ready(200, page.clone())
+        } else if request.path.ends_with(GROUP) {
+            ready(200, one.clone())
+        } else {
+            ready(404, not_found(&format!("No snapshot {HOSTILE}"), HOSTILE))
+        }
+    })
+    .await;
+    let target = format!("--group-id {GROUP} --cluster {FLEX}");
+
+    let get = format!("flex get {target} --snapshot {GROUP}");
+    let out = run(cli(&server.url, &format!("--output table {get}"))).await;
+    out.assert_code(0);
+    assert_inert(&out.stdout, "get table");
+    assert_eq!(out.stdout.lines().count(), 2, "{out:#?}");
+    for list in [format!("flex list {target}"), flex_list(1, "")] {
+        let out = run(cli(&server.url, &format!("--output table {list}"))).await;
+        out.assert_code(0);
+        assert_inert(&out.stdout, &list);
+    }
+
+    let missing = "0123456789abcdef01234567";
+    let out = run(cli(
+        &server.url,
+        &format!("flex get {target} --snapshot {missing}"),
+    ))
+    .await;
+    out.assert_code(3);
+    assert_inert(&out.stderr, "error");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+
+    // JSON is for programs: exactly the server's text (serde_json escapes C0 itself).
+    let out = run(cli(&server.url, &get)).await;
+    out.assert_code(0);
+    assert_eq!(out.stdout, pretty(&snapshot));
 }
 
 // --- 15: closed streams ---------------------------------------------------------------

@@ -173,17 +173,18 @@ impl Failure {
     }
 
     /// The message for stderr: one `error:` line, and a `hint:` line where useful.
+    /// Atlas's text in it (`errorCode`, `detail`, a body prefix) is escaped.
     fn message(&self) -> String {
         match self {
             Failure::Atlas { error, hint } => {
-                let mut text = format!("error: {}", describe(error));
+                let mut text = format!("error: {}", output::escape(&describe(error)));
                 if let Some(hint) = hint {
                     text.push_str("\nhint: ");
                     text.push_str(hint);
                 }
                 text
             }
-            Failure::Body(what) => format!("error: unexpected answer: {what}"),
+            Failure::Body(what) => format!("error: unexpected answer: {}", output::escape(what)),
             Failure::Output(e) => format!("error: writing the output: {e}"),
         }
     }

@@ -2,7 +2,10 @@
 //!
 //! Everything here writes as it goes, so `list --all` holds one page at a time.
 
-use std::io::{self, Write};
+use std::{
+    borrow::Cow,
+    io::{self, Write},
+};
 
 use serde_json::value::RawValue;
 
@@ -15,7 +18,7 @@ pub enum Format {
     Table,
 }
 
-/// One table line: a snapshot as the user reads it.
+/// One table line: a snapshot as the user reads it (unescaped; [`Table`] escapes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     pub id: String,
@@ -32,6 +35,33 @@ pub const NONE: &str = "-";
 /// to tell, and the exit code still says what happened.
 pub fn stderr_line(text: &str) {
     let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
+/// Whether `c` could drive a terminal or reorder what it shows: C0 and C1 controls
+/// and DEL (ESC starts CSI and OSC sequences; U+009B is CSI on its own), and the
+/// bidirectional formatting characters.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Server text made safe for a terminal: every unsafe character written as `\u{1b}`.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            safe.extend(c.escape_unicode());
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
 }
 
 /// One JSON document and a newline.
@@ -161,7 +191,7 @@ const HEADER: [&str; 5] = ["ID", "TIME", "STATUS", "TYPE", "SIZE"];
 
 /// A table written a batch of rows (a page) at a time. The header and the first batch
 /// set the column widths; a later batch widens a column it does not fit in, from that
-/// batch on.
+/// batch on. Every cell is [`escape`]d.
 #[derive(Debug, Default)]
 pub struct Table {
     widths: Option<[usize; 5]>,
@@ -176,10 +206,11 @@ impl Row {
 impl Table {
     /// Writes the header first, then `rows`.
     pub fn rows(&mut self, out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
+        let rows: Vec<[Cow<'_, str>; 5]> = rows.iter().map(|row| row.cells().map(escape)).collect();
         let header = self.widths.is_none();
         let mut widths = self.widths.unwrap_or(HEADER.map(str::len));
-        for row in rows {
-            for (width, cell) in widths.iter_mut().zip(row.cells()) {
+        for row in &rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
                 *width = (*width).max(cell.chars().count());
             }
         }
@@ -187,8 +218,8 @@ impl Table {
         if header {
             line(out, HEADER, widths)?;
         }
-        for row in rows {
-            line(out, row.cells(), widths)?;
+        for row in &rows {
+            line(out, row.each_ref().map(|cell| cell.as_ref()), widths)?;
         }
         Ok(())
     }
@@ -290,6 +321,18 @@ mod tests {
         assert_eq!(lengths[0], lengths[1], "{text}");
         assert_eq!(lengths[1], lengths[2], "{text}");
         assert_eq!(lengths[3], lengths[2] + 2, "{text}");
+    }
+
+    #[test]
+    fn escape_covers_c0_c1_del_and_bidi_only() {
+        assert_eq!(escape("plain é ✓"), "plain é ✓");
+        assert_eq!(escape("\x1b]52;c;SGk=\x07"), "\\u{1b}]52;c;SGk=\\u{7}");
+        assert_eq!(escape("a\u{9b}2Jb\u{7f}"), "a\\u{9b}2Jb\\u{7f}");
+        assert_eq!(
+            escape("\u{202e}txt.exe\u{2066}"),
+            "\\u{202e}txt.exe\\u{2066}"
+        );
+        assert_eq!(escape("line\nnext"), "line\\u{a}next");
     }
 
     /// Laid out like `serde_json::to_string_pretty` (for text serde_json wrote), at
