@@ -406,6 +406,29 @@ async fn an_error_mid_list_leaves_the_array_unterminated_and_exits_3() {
     assert_eq!(server.requests(), 4);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_undecodable_page_mid_list_exits_4_after_the_pages_before_it() {
+    let items: Vec<Value> = (0..2).map(sample::flex_snapshot).collect();
+    let first_page = page_body(&items, 6);
+    let server = TinyServer::start(move |request| match request.page_num {
+        1 => ready(200, first_page.clone()),
+        _ => ready(200, "<html>maintenance</html>".to_owned()),
+    })
+    .await;
+
+    let out = run(cli(&server.url, &flex_list(2, ""))).await;
+    out.assert_code(4);
+    let whole = pretty(&items);
+    assert_eq!(out.stdout, whole.strip_suffix("]\n").unwrap_or_default());
+    assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+    assert!(
+        out.stderr
+            .starts_with("error: could not decode the answer (HTTP 200"),
+        "{out:#?}"
+    );
+    assert_eq!(server.requests(), 2, "a 200 is not retried");
+}
+
 // --- 14: server text never drives the terminal --------------------------------------
 
 /// Set the clipboard (OSC 52), set the title (OSC 0), clear the screen (CSI, also as
