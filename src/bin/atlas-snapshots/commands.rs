@@ -79,30 +79,26 @@ where
     let mut table = Table::default();
     let mut seen: i64 = 0;
     let mut pages = std::pin::pin!(pages.pages());
-    let result = loop {
-        let page = match pages.try_next().await {
-            Ok(Some(page)) => page,
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(Failure::from(e)),
-        };
-        let written = match format {
-            Format::Json => results(&page.body).and_then(|results| {
-                for result in results {
-                    array.element(out, result)?;
+    let result: Result<(), Failure> = async {
+        while let Some(page) = pages.try_next().await? {
+            match format {
+                Format::Json => {
+                    for result in results(&page.body)? {
+                        array.element(out, result)?;
+                    }
                 }
-                Ok(())
-            }),
-            Format::Table => {
-                let rows: Vec<Row> = page.items.iter().map(Snapshot::row).collect();
-                table.rows(out, &rows).map_err(Failure::from)
+                Format::Table => {
+                    let rows: Vec<Row> = page.items.iter().map(Snapshot::row).collect();
+                    table.rows(out, &rows)?;
+                }
             }
-        };
-        if let Err(e) = written.and_then(|()| out.flush().map_err(Failure::from)) {
-            break Err(e);
+            out.flush()?;
+            seen = seen.saturating_add(i64::try_from(page.items.len()).unwrap_or(i64::MAX));
+            progress.update(page.page_num, seen, page.total_count);
         }
-        seen = seen.saturating_add(i64::try_from(page.items.len()).unwrap_or(i64::MAX));
-        progress.update(page.page_num, seen, page.total_count);
-    };
+        Ok(())
+    }
+    .await;
     progress.finish();
     match result {
         Ok(()) if format == Format::Json => Ok(array.finish(out)?),
