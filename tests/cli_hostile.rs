@@ -3,6 +3,8 @@
 //! its own streams are closed: `list --all` streams, server text never drives the
 //! terminal, numbers come out as sent, and a closed stdout or stderr never panics.
 
+mod cli_support;
+
 use std::{
     io::Read,
     pin::Pin,
@@ -15,11 +17,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use assert_cmd::cargo::CommandCargoExt;
-use atlas_snapshots::{
-    env,
-    standin::{StandIn, sample},
-};
+use atlas_snapshots::standin::{StandIn, sample};
+use cli_support::{TOKEN, command as cli};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -27,34 +26,11 @@ use tokio::{
     sync::Notify,
 };
 
-const TOKEN: &str = "cli-hostile-token";
 const GROUP: &str = sample::GROUP_ID;
 const SERVERLESS: &str = sample::SERVERLESS_NAME;
 const FLEX: &str = sample::FLEX_NAME;
 /// How long any one run of the binary may take.
 const RUN_LIMIT: Duration = Duration::from_secs(20);
-
-/// The binary with a clean environment (only the test's token), pointed at `base_url`.
-fn cli(base_url: &str, args: &str) -> Command {
-    let mut cmd = Command::cargo_bin("atlas-snapshots").expect("the atlas-snapshots binary");
-    for var in [
-        env::BASE_URL,
-        env::CLIENT_ID,
-        env::CLIENT_SECRET,
-        env::PUBLIC_API_KEY,
-        env::PRIVATE_API_KEY,
-        env::ACCESS_TOKEN,
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env(env::ACCESS_TOKEN, TOKEN)
-        .arg("--base-url")
-        .arg(base_url)
-        .args(args.split_whitespace())
-        .stdin(Stdio::null());
-    cmd
-}
 
 /// A pipe whose read end is already closed: writing to it fails with EPIPE.
 fn closed_pipe() -> Stdio {
