@@ -230,7 +230,7 @@ fn flex_list(page_size: usize, extra: &str) -> String {
 
 // --- 12: `list --all` streams --------------------------------------------------------
 
-/// Five flex snapshots served two per page; page 2 waits until `gate` is notified.
+/// Serves `items` two per page; page 2 only once `gate` is notified (or after 10 s).
 async fn gated_server(items: Vec<Value>, gate: Arc<Notify>) -> TinyServer {
     TinyServer::start(move |request| {
         let (items, gate) = (items.clone(), gate.clone());
