@@ -2,6 +2,8 @@
 //! The `atlas-snapshots` binary against the Atlas stand-in: what scripts depend on
 //! (stdout, exit codes, stderr messages) and what reaches the server.
 
+mod cli_support;
+
 use std::{process::Output, time::Duration};
 
 use assert_cmd::Command;
@@ -9,9 +11,9 @@ use atlas_snapshots::{
     env,
     standin::{Fault, RecordedRequest, StandIn, sample},
 };
+use cli_support::TOKEN;
 use serde_json::{Value, json};
 
-const TOKEN: &str = "cli-test-token";
 const GROUP: &str = sample::GROUP_ID;
 const SERVERLESS: &str = sample::SERVERLESS_NAME;
 const FLEX: &str = sample::FLEX_NAME;
@@ -30,23 +32,8 @@ async fn standin() -> StandIn {
 /// The CLI with a clean environment (only the test's token), pointed at `base_url`,
 /// with `args` split at whitespace.
 fn cli(base_url: &str, args: &str) -> Command {
-    let mut cmd = Command::cargo_bin("atlas-snapshots").expect("the atlas-snapshots binary");
-    for var in [
-        env::BASE_URL,
-        env::CLIENT_ID,
-        env::CLIENT_SECRET,
-        env::PUBLIC_API_KEY,
-        env::PRIVATE_API_KEY,
-        env::ACCESS_TOKEN,
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env(env::ACCESS_TOKEN, TOKEN)
-        .arg("--base-url")
-        .arg(base_url)
-        .args(args.split_whitespace())
-        .timeout(Duration::from_secs(20));
+    let mut cmd = Command::from_std(cli_support::command(base_url, args));
+    cmd.timeout(Duration::from_secs(20));
     cmd
 }
 

@@ -1,11 +1,13 @@
 //! `atlas-snapshots flex get|list`.
 
+use std::io::Write;
+
 use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot20241113};
 
 use crate::{
     Failure, SnapshotCommand,
     commands::{self, Snapshot},
-    output::{self, Format, NONE, Rendered, Row},
+    output::{self, Format, NONE, Row},
 };
 
 impl Snapshot for FlexBackupSnapshot20241113 {
@@ -26,7 +28,8 @@ pub async fn run(
     client: &Client,
     command: SnapshotCommand,
     format: Format,
-) -> Result<Rendered, Failure> {
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     match command {
         SnapshotCommand::Get(args) => {
             let call = client.get_flex_backup_snapshot(
@@ -34,14 +37,14 @@ pub async fn run(
                 &args.target.cluster,
                 &args.snapshot,
             );
-            commands::get(call, format).await
+            commands::get(call, format, out).await
         }
         SnapshotCommand::List(args) => {
             let (group, cluster) = (&args.target.group_id, &args.target.cluster);
             let size = args.page_size();
             if args.all {
                 let pages = client.flex_backup_snapshots(group, cluster).page_size(size);
-                commands::list_all(pages, format).await
+                commands::list_all(pages, format, out).await
             } else {
                 let page = PageRequest {
                     page_num: 1,
@@ -50,6 +53,7 @@ pub async fn run(
                 commands::list(
                     client.list_flex_backup_snapshots(group, cluster, page),
                     format,
+                    out,
                 )
                 .await
             }
