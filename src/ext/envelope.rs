@@ -2,6 +2,7 @@
 //! a single entity comes back as `{"status": 200, "content": {...}}`, a list page with
 //! a `status` field beside `results`, and an error as HTTP 200 with the error in
 //! `content`. Unwrapping it here makes every typed result identical with and without.
+//! Also here: telling an Atlas error document in a success's body from an entity.
 
 use bytes::Bytes;
 use reqwest::StatusCode;

@@ -33,7 +33,9 @@ pub enum Error {
     #[error("configuration: {0}")]
     Config(String),
 
-    /// Atlas answered with an error status and an Atlas error body.
+    /// Atlas answered with an error status and an Atlas error body, or with a success
+    /// whose body is an Atlas error document (`status` is then the one it names, when
+    /// that is 400 to 599, else the HTTP status).
     #[error("{0}")]
     Api(Box<ApiFailure>),
 

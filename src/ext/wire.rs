@@ -2,8 +2,8 @@
 //!
 //! `pre` sets the operation's exact versioned `Accept` (progenitor hard-codes
 //! `application/json`), drops progenitor's `api-version` header and sets `User-Agent`.
-//! `exec` signs, sends, answers 401 challenges, retries, caps the body and unwraps the
-//! envelope. `exec` can only return reqwest's own error type, so this crate's errors
+//! `exec` signs, sends, answers 401 challenges, caps the body, reads each answer for what
+//! it means (the envelope's status, an error document in a success) and retries on that. `exec` can only return reqwest's own error type, so this crate's errors
 //! travel in the per-call [`CallState`] (a task-local set by `Client::call`) and win
 //! over whatever progenitor makes of the placeholder answer.
 
