@@ -3,7 +3,8 @@
 //! `pre` sets the operation's exact versioned `Accept` (progenitor hard-codes
 //! `application/json`), drops progenitor's `api-version` header and sets `User-Agent`.
 //! `exec` signs, sends, answers 401 challenges, caps the body, reads each answer for what
-//! it means (the envelope's status, an error document in a success) and retries on that. `exec` can only return reqwest's own error type, so this crate's errors
+//! it means (the envelope's status, an error document in a success) and retries on
+//! that. `exec` can only return reqwest's own error type, so this crate's errors
 //! travel in the per-call [`CallState`] (a task-local set by `Client::call`) and win
 //! over whatever progenitor makes of the placeholder answer.
 
@@ -380,21 +381,24 @@ fn read(
             }
         }
     }
-    let error = if answer.status.is_success() {
-        envelope::error_document(&answer.body).map(|(status, body)| {
-            let failure = ApiFailure {
-                // The status the document names, when it names an error status.
-                status: status.unwrap_or(answer.status),
-                headers: answer.headers.clone(),
-                body,
-                raw: answer.body.clone(),
-                attempts: attempt,
-            };
-            api_error(call.operation, failure)
-        })
+    let document = if answer.status.is_success() {
+        envelope::error_document(&answer.body)
     } else {
         None
     };
+    let error = document.map(|(status, body)| {
+        // The status the document names, when it names an error status; logs and the
+        // call's span then show it too.
+        answer.status = status.unwrap_or(answer.status);
+        let failure = ApiFailure {
+            status: answer.status,
+            headers: answer.headers.clone(),
+            body,
+            raw: answer.body.clone(),
+            attempts: attempt,
+        };
+        api_error(call.operation, failure)
+    });
     (answer, error)
 }
 
