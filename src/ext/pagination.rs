@@ -42,8 +42,8 @@ pub struct Page<T> {
 /// items were seen, whichever comes first. It ends with an error at a page that holds
 /// the same items as the one before it ([`Error::RepeatedPage`]: a server that ignores
 /// `pageNum`), and after [`Paginated::max_pages`] pages when the last of them still
-/// announced more ([`Error::TooManyPages`]). Either error comes after the pages before it
-/// and without a further request.
+/// announced more ([`Error::TooManyPages`], decided without another request). Either
+/// error follows the pages before it and ends the stream.
 pub struct Paginated<'a, P: PageView> {
     fetch: FetchPage<'a, P>,
     page_size: u32,
