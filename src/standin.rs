@@ -588,7 +588,7 @@ async fn api(
     let plain_errors = lock(&shared.knobs).envelope_errors_plain;
     match fault {
         None => Ok(routes::dispatch(shared, parts)),
-        Some(fault) => faults::apply(fault, envelope, plain_errors, parts, || {
+        Some(fault) => faults::apply(fault, envelope, plain_errors, parts, |parts| {
             routes::dispatch(shared, parts)
         })
         .await

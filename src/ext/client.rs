@@ -445,7 +445,7 @@ fn convert<T>(
 }
 
 /// An Atlas error answer, or [`Error::VersionGone`] when it says the version is sunset.
-fn api_error(operation: &'static Operation, failure: ApiFailure) -> Error {
+pub(crate) fn api_error(operation: &'static Operation, failure: ApiFailure) -> Error {
     if failure.body.error_code == "VERSION_GONE" {
         Error::VersionGone {
             operation: operation.id,

@@ -7,6 +7,8 @@ use reqwest::{StatusCode, header::HeaderMap};
 /// When and how often a call is tried again. Every operation here is a GET, so retrying
 /// is always safe; only rate limits (429), server trouble (500, 502, 503, 504) and
 /// connection failures before an answer are retried. A 401 belongs to authentication.
+/// The status is the one the answer means: under the envelope the one inside it, and
+/// for a success carrying an Atlas error document the one that document names.
 ///
 /// ```
 /// use std::time::Duration;

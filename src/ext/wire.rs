@@ -2,8 +2,9 @@
 //!
 //! `pre` sets the operation's exact versioned `Accept` (progenitor hard-codes
 //! `application/json`), drops progenitor's `api-version` header and sets `User-Agent`.
-//! `exec` signs, sends, answers 401 challenges, retries, caps the body and unwraps the
-//! envelope. `exec` can only return reqwest's own error type, so this crate's errors
+//! `exec` signs, sends, answers 401 challenges, caps the body, reads each answer for what
+//! it means (the envelope's status, an error document in a success) and retries on
+//! that. `exec` can only return reqwest's own error type, so this crate's errors
 //! travel in the per-call [`CallState`] (a task-local set by `Client::call`) and win
 //! over whatever progenitor makes of the placeholder answer.
 
@@ -20,8 +21,10 @@ use reqwest::{
 };
 
 use super::{
-    Inner, envelope,
-    error::Error,
+    Inner,
+    client::api_error,
+    envelope,
+    error::{ApiFailure, Error},
     lifecycle::{LifecycleHeaders, Operation},
     retry,
 };
@@ -151,12 +154,17 @@ async fn drive(
         attempt += 1;
         call.with(|r| r.attempts = attempt);
         let attempt_started = Instant::now();
-        let outcome = exchange(http, inner, &request).await;
+        let outcome = exchange(http, inner, &request)
+            .await
+            .map(|answer| read(inner, call, attempt, answer));
         let (server_wait, retryable) = match &outcome {
-            Ok(a) => (
+            // Retries follow what the answer means, not its HTTP status alone: an
+            // enveloped 503 is retried, an HTTP 500 around an enveloped 200 is not.
+            Ok((a, None)) => (
                 retry::retry_after(&a.headers),
                 retry::is_retryable_status(a.status),
             ),
+            Ok((_, Some(e))) => (e.retry_after(), e.is_retryable()),
             // Every operation is a GET, so a failure after the request left (a reset
             // connection, a truncated body, an attempt timeout) is as safe to retry as
             // one before it. A builder or redirect error would only fail the same way.
@@ -169,8 +177,11 @@ async fn drive(
             target: "atlas_snapshots::wire",
             operation = call.operation.id,
             attempt,
-            status = outcome.as_ref().ok().map(|a| a.status.as_u16()),
-            error = outcome.as_ref().err().map(describe),
+            status = outcome.as_ref().ok().map(|(a, _)| a.status.as_u16()),
+            error = match &outcome {
+                Ok((_, e)) => e.as_ref().map(Error::to_string),
+                Err(f) => Some(describe(f)),
+            },
             duration_ms = attempt_started.elapsed().as_millis() as u64,
             "attempt"
         );
@@ -198,7 +209,14 @@ async fn drive(
                 }
                 return Err(Failure::Ours(e));
             }
-            (outcome, None) => return outcome.and_then(|a| finish(inner, call, a)),
+            (Ok((answer, error)), None) => {
+                let answer = finish(call, answer);
+                return match error {
+                    Some(e) => Err(Failure::Ours(e)),
+                    None => Ok(answer),
+                };
+            }
+            (Err(transport), None) => return Err(transport),
             (_, Some(wait)) => tokio::time::sleep(wait).await,
         }
     }
@@ -326,11 +344,18 @@ pub(crate) async fn read_capped(
     Ok(Some(body.freeze()))
 }
 
-/// Records the final answer and, when the envelope is on, unwraps it.
-fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer, Failure> {
-    let lifecycle = LifecycleHeaders::from_headers(&answer.headers);
+/// What an answer means: under the envelope, the status and content inside it (when the
+/// body is an envelope); and an error when a success carries an Atlas error document.
+/// Retries and errors follow this reading, so it is made before either is decided.
+fn read(
+    inner: &Inner,
+    call: &CallState,
+    attempt: u32,
+    mut answer: Answer,
+) -> (Answer, Option<Error>) {
     // Under the envelope an error may come as HTTP 200 with the error inside, or with
     // its own status, enveloped or plain (Atlas does not document which): all read alike.
+    // A body that is an envelope is read by its `status` alone, whatever the HTTP status.
     if inner.envelope {
         match envelope::unwrap(&answer.body) {
             Ok((status, content)) => {
@@ -338,23 +363,48 @@ fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer,
                 answer.body = content;
                 answer.headers.remove(CONTENT_LENGTH);
             }
+            // A plain error (a proxy's HTML 502, an unwrapped Atlas error) keeps its status.
             Err(_) if !answer.status.is_success() => {}
             Err(e) => {
                 let source = match e {
                     envelope::EnvelopeError::NotJson(e) => Some(e),
                     envelope::EnvelopeError::NoStatus => None,
                 };
-                let attempts = call.with(|r| r.attempts);
-                return Err(Failure::Ours(Error::decode(
+                let error = Error::decode(
                     answer.status,
                     &answer.headers,
                     &answer.body,
-                    attempts,
+                    attempt,
                     source,
-                )));
+                );
+                return (answer, Some(error));
             }
         }
     }
+    let document = if answer.status.is_success() {
+        envelope::error_document(&answer.body)
+    } else {
+        None
+    };
+    let error = document.map(|(status, body)| {
+        // The status the document names, when it names an error status; logs and the
+        // call's span then show it too.
+        answer.status = status.unwrap_or(answer.status);
+        let failure = ApiFailure {
+            status: answer.status,
+            headers: answer.headers.clone(),
+            body,
+            raw: answer.body.clone(),
+            attempts: attempt,
+        };
+        api_error(call.operation, failure)
+    });
+    (answer, error)
+}
+
+/// Records the final answer for `Client::call`.
+fn finish(call: &CallState, mut answer: Answer) -> Answer {
+    let lifecycle = LifecycleHeaders::from_headers(&answer.headers);
     // The headers stay here for `Client::call`; progenitor only needs the status and
     // the body, and would clone a full header map it never reads.
     call.with(|r| {
@@ -363,5 +413,5 @@ fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer,
         r.body = answer.body.clone();
         r.lifecycle = lifecycle;
     });
-    Ok(answer)
+    answer
 }
