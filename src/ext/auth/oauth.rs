@@ -60,8 +60,15 @@ impl TokenCache {
         base_url: &str,
         attempt_timeout: Option<Duration>,
     ) -> Self {
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("{client_id}:{}", client_secret.expose_secret()));
+        // RFC 6749 §2.3.1: id and secret are form-encoded before Basic, so a ':' in the
+        // id cannot end it early and non-ASCII arrives as UTF-8.
+        let form = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pair = SecretString::from(format!(
+            "{}:{}",
+            form(&client_id),
+            form(client_secret.expose_secret())
+        ));
+        let basic = base64::engine::general_purpose::STANDARD.encode(pair.expose_secret());
         let mut basic = HeaderValue::try_from(format!("Basic {basic}"))
             .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
         basic.set_sensitive(true);
