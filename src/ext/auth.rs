@@ -126,7 +126,7 @@ impl Signer {
     pub(crate) fn new(
         credentials: Option<Credentials>,
         base_url: &str,
-        attempt_timeout: Option<std::time::Duration>,
+        timeouts: super::config::Timeouts,
     ) -> Result<Self> {
         Ok(match credentials.map(|c| c.0) {
             None => Signer::Anonymous,
@@ -142,7 +142,7 @@ impl Signer {
                 client_id,
                 client_secret,
                 base_url,
-                attempt_timeout,
+                timeouts,
             ))),
         })
     }
