@@ -1,6 +1,6 @@
 //! Service accounts (OAuth 2.0 client credentials), by behaviour: token lifetimes,
-//! token replies checked, revocation within the timeouts, client credentials
-//! form-encoded, and clear refusals without secrets.
+//! failures shared and backed off like tokens, token replies checked, revocation within
+//! the timeouts, client credentials form-encoded, and clear refusals without secrets.
 //! Answers the stand-in must never give come from a tiny HTTP server inside the test.
 #![cfg(feature = "test-util")]
 
@@ -41,8 +41,12 @@ async fn bounded<F: Future>(seconds: u64, test: F) -> F::Output {
 enum Reply {
     /// These bytes, then it closes the connection.
     Raw(String),
+    /// These bytes after a pause, then it closes.
+    Late(Duration, String),
     /// Nothing, holding the connection open for a minute.
     Silent,
+    /// Closes the connection without a word.
+    Hangup,
     /// This head, then body bytes until the client hangs up (at most 64 MiB).
     Endless(String),
 }
@@ -176,7 +180,12 @@ async fn answer(mut socket: TcpStream, reply: Reply) {
         Reply::Raw(bytes) => {
             let _ = socket.write_all(bytes.as_bytes()).await;
         }
+        Reply::Late(pause, bytes) => {
+            tokio::time::sleep(pause).await;
+            let _ = socket.write_all(bytes.as_bytes()).await;
+        }
         Reply::Silent => tokio::time::sleep(Duration::from_secs(60)).await,
+        Reply::Hangup => {}
         Reply::Endless(head) => {
             if socket.write_all(head.as_bytes()).await.is_err() {
                 return;
@@ -295,6 +304,187 @@ async fn any_expires_in_gives_a_working_token_or_an_auth_error() {
             }
             assert_eq!(server.count(TOKEN_PATH), 1, "expires_in {expires_in}");
         }
+    })
+    .await;
+}
+
+// ----- failures are shared like tokens -----
+
+/// 1,000 calls waiting on a refused client id make one token request between them, and
+/// every one of them gets the refusal.
+#[tokio::test]
+async fn a_refused_client_is_one_token_request_for_1000_waiting_calls() {
+    bounded(60, async {
+        let standin = StandIn::builder()
+            .service_account(CLIENT_ID, CLIENT_SECRET)
+            .start()
+            .await
+            .unwrap();
+        seed(&standin, 1);
+        let client = builder(&standin)
+            .credentials(Credentials::service_account(CLIENT_ID, "mdb_sa_sk_wrong"))
+            .build()
+            .unwrap();
+        let calls = (0..1000).map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { get(&client).await })
+        });
+        for outcome in futures::future::join_all(calls).await {
+            let error = outcome.unwrap().unwrap_err();
+            assert!(auth_message(&error).contains("invalid_client"), "{error}");
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+            assert_no_secret(&error, &["mdb_sa_sk_wrong"]);
+        }
+        assert_eq!(standin.token_requests(), 1);
+        assert_eq!(standin.request_count(), 1, "and no API request");
+    })
+    .await;
+}
+
+/// 1,000 calls against a token endpoint answering 503, each retried by the wire layer
+/// up to 4 attempts: the failure is shared and backed off, so the endpoint sees at most
+/// one request per attempt round (4), not one per call and attempt (4,000).
+#[tokio::test]
+async fn a_failing_token_endpoint_is_asked_a_bounded_number_of_times() {
+    bounded(60, async {
+        let body = r#"{"error":"temporarily_unavailable","error_description":"Try later."}"#;
+        let server = serve(
+            Reply::Late(
+                Duration::from_millis(50),
+                response("503 Service Unavailable", Some("application/json"), body),
+            ),
+            json("200 OK", ""),
+        )
+        .await;
+        let client = oauth(&server.url)
+            .retry(
+                RetryPolicy::default()
+                    .max_attempts(4)
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(20)),
+            )
+            .build()
+            .unwrap();
+        let calls = (0..1000).map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { get(&client).await })
+        });
+        for outcome in futures::future::join_all(calls).await {
+            let error = outcome.unwrap().unwrap_err();
+            let message = auth_message(&error);
+            assert!(
+                message.contains("503") && message.contains("temporarily_unavailable: Try later."),
+                "{error}"
+            );
+            assert!(error.is_retryable());
+            assert_no_secret(&error, &[]);
+        }
+        let asked = server.count(TOKEN_PATH);
+        assert!((1..=4).contains(&asked), "{asked} token requests");
+        assert_eq!(server.count(""), 0);
+    })
+    .await;
+}
+
+/// A connection failure is shared too: every waiting call gets a transport error with
+/// the same account of the cause, after one connection.
+#[tokio::test]
+async fn waiters_share_a_connection_failure() {
+    bounded(30, async {
+        let server = serve(Reply::Hangup, Reply::Hangup).await;
+        let client = oauth(&server.url).build().unwrap();
+        let calls = (0..200).map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { get(&client).await })
+        });
+        let messages: Vec<String> = futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .map(|outcome| match outcome.unwrap().unwrap_err() {
+                Error::Transport { message, .. } => message,
+                other => panic!("expected a transport error, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(server.count(TOKEN_PATH), 1);
+        assert!(messages.iter().all(|m| m == &messages[0]), "{messages:?}");
+        // The cause, not just reqwest's "error sending request".
+        assert!(
+            messages[0].starts_with("sending the token request: ")
+                && messages[0].matches(": ").count() >= 2,
+            "{}",
+            messages[0]
+        );
+    })
+    .await;
+}
+
+/// Calls one after another against a failing endpoint: each failure in a row doubles
+/// the back-off (0.25-0.5 s, 0.5-1 s, 1-2 s, ...), so 2.5 s of calls every 10 ms ask at
+/// most 4 times. A fixed back-off of that first size would ask at least 5 times.
+#[tokio::test]
+async fn repeated_failures_back_off() {
+    bounded(30, async {
+        let server = serve(
+            json(
+                "503 Service Unavailable",
+                r#"{"error":"temporarily_unavailable"}"#,
+            ),
+            json("200 OK", ""),
+        )
+        .await;
+        let client = oauth(&server.url).build().unwrap();
+        let started = Instant::now();
+        let mut calls = 0;
+        while started.elapsed() < Duration::from_millis(2500) {
+            let error = get(&client).await.unwrap_err();
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{error}");
+            assert_eq!(error.retry_after(), None, "the server sent no Retry-After");
+            calls += 1;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let asked = server.count(TOKEN_PATH);
+        assert!(calls > 50, "{calls} calls");
+        assert!((2..=4).contains(&asked), "{asked} token requests in 2.5 s");
+    })
+    .await;
+}
+
+/// The endpoint's Retry-After holds back every call of the client, which learns how
+/// long is left; once it is over, the next call fetches a token and succeeds.
+#[tokio::test]
+async fn the_token_endpoints_retry_after_is_honoured_then_it_recovers() {
+    bounded(30, async {
+        let standin = StandIn::builder()
+            .service_account(CLIENT_ID, CLIENT_SECRET)
+            .start()
+            .await
+            .unwrap();
+        seed(&standin, 1);
+        let client = builder(&standin)
+            .credentials(Credentials::service_account(CLIENT_ID, CLIENT_SECRET))
+            .retry(RetryPolicy::disabled())
+            .build()
+            .unwrap();
+        standin.set_token_rate_limited(true);
+        let error = get(&client).await.unwrap_err();
+        assert!(error.is_rate_limited(), "{error:?}");
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(1)));
+        standin.set_token_rate_limited(false);
+        let error = get(&client).await.unwrap_err();
+        assert!(error.is_rate_limited(), "{error:?}");
+        let left = error.retry_after().expect("how long is left");
+        assert!(
+            left > Duration::ZERO && left < Duration::from_secs(1),
+            "{left:?}"
+        );
+        assert_eq!(
+            standin.token_requests(),
+            1,
+            "not asked again within Retry-After"
+        );
+        tokio::time::sleep(left + Duration::from_millis(20)).await;
+        get(&client).await.unwrap();
+        assert_eq!(standin.token_requests(), 2);
     })
     .await;
 }

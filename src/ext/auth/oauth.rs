@@ -3,7 +3,10 @@
 //! The token endpoint allows about 10 requests a minute per client, so a token is
 //! fetched once (single flight, however many calls wait), shared by every clone of the
 //! client, and refreshed shortly before it expires (skew plus jitter, so a fleet does
-//! not refresh in step).
+//! not refresh in step). A failed fetch is shared the same way: every call that waited
+//! for it gets its error, and the endpoint is not asked again until a back-off is over
+//! (doubling with each failure in a row, and at least the endpoint's `Retry-After`), so
+//! neither many calls nor the retries in the wire layer can hammer the endpoint.
 
 use std::{
     sync::RwLock,
@@ -43,6 +46,12 @@ const MIN_LIFETIME: Duration = Duration::from_secs(1);
 /// A day far outlives Atlas's hour, keeps a bogus huge `expires_in` (1e19 overflowed
 /// `Instant`) from pinning a token forever, and keeps all `Instant` arithmetic in range.
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// The back-off after a failed fetch; it doubles with each failure in a row, up to
+/// [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The longest `Retry-After` from the token endpoint that is honoured.
+const MAX_SERVER_WAIT: Duration = Duration::from_secs(600);
 /// How many characters of the endpoint's own text (`error`, `error_description`,
 /// `token_type`, content type) a message shows.
 const MAX_SHOWN: usize = 200;
@@ -56,8 +65,98 @@ pub(crate) struct TokenCache {
     /// `revoke()` (which runs outside any call) the total one too.
     timeouts: Timeouts,
     current: RwLock<Option<Token>>,
-    /// Held while fetching: later callers wait and then reuse what it fetched.
-    fetch: tokio::sync::Mutex<u64>,
+    /// Held while fetching: later callers wait and then share what it fetched, or how it
+    /// failed.
+    fetch: tokio::sync::Mutex<FetchState>,
+}
+
+#[derive(Default)]
+struct FetchState {
+    generation: u64,
+    failure: Option<Failed>,
+}
+
+/// The last fetch's failure. `Error` is not `Clone` (it holds a `reqwest::Error`), so
+/// every caller sharing it gets an `Error` rebuilt from this.
+struct Failed {
+    kind: FailedKind,
+    /// When the fetch failed: a caller that arrived before this waited for it.
+    at: Instant,
+    /// No fetch before this.
+    retry_at: Instant,
+    /// Whether the endpoint sent `Retry-After`; the back-off is then the error's
+    /// `retry_after`, so a retried call comes back just when a fetch may happen again.
+    server_wait: bool,
+    /// Failures in a row.
+    streak: u32,
+}
+
+enum FailedKind {
+    Auth {
+        message: String,
+        status: Option<StatusCode>,
+    },
+    Transport {
+        message: String,
+        timeout: bool,
+    },
+}
+
+impl Failed {
+    fn new(error: &Error, streak: u32, at: Instant) -> Self {
+        let kind = match error {
+            Error::Auth {
+                message, status, ..
+            } => FailedKind::Auth {
+                message: message.clone(),
+                status: *status,
+            },
+            Error::Transport {
+                message, timeout, ..
+            } => FailedKind::Transport {
+                message: message.clone(),
+                timeout: *timeout,
+            },
+            other => FailedKind::Auth {
+                message: other.to_string(),
+                status: other.status(),
+            },
+        };
+        let backoff = FIRST_BACKOFF
+            .saturating_mul(1 << (streak.saturating_sub(1)).min(16))
+            .min(MAX_BACKOFF);
+        // Equal jitter: a fleet spreads out, yet no back-off is near zero.
+        let backoff = backoff / 2 + (backoff / 2).mul_f64(fastrand::f64());
+        let server_wait = error.retry_after().map(|w| w.min(MAX_SERVER_WAIT));
+        Failed {
+            kind,
+            at,
+            retry_at: at + backoff.max(server_wait.unwrap_or_default()),
+            server_wait: server_wait.is_some(),
+            streak,
+        }
+    }
+
+    fn retry_after(&self, now: Instant) -> Option<Duration> {
+        self.server_wait
+            .then(|| self.retry_at.saturating_duration_since(now))
+    }
+
+    fn error(&self, now: Instant) -> Error {
+        match &self.kind {
+            FailedKind::Auth { message, status } => Error::Auth {
+                message: message.clone(),
+                status: *status,
+                retry_after: self.retry_after(now),
+            },
+            FailedKind::Transport { message, timeout } => Error::Transport {
+                message: message.clone(),
+                attempts: 1,
+                timeout: *timeout,
+                source: None,
+            },
+        }
+    }
 }
 
 /// A usable token reply.
@@ -106,16 +205,42 @@ impl TokenCache {
         if let Some(t) = self.cached(Instant::now()) {
             return Ok((t.header, t.generation, false));
         }
-        let mut generation = self.fetch.lock().await;
-        // Another caller may have fetched while we waited for the lock.
-        if let Some(t) = self.cached(Instant::now()) {
+        let arrived = Instant::now();
+        let mut state = self.fetch.lock().await;
+        let now = Instant::now();
+        // Another caller may have fetched while we waited for the lock...
+        if let Some(t) = self.cached(now) {
             return Ok((t.header, t.generation, false));
         }
-        let token = self.fetch_token(http, *generation + 1).await?;
-        *generation += 1;
-        let header = token.header.clone();
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
-        Ok((header, *generation, true))
+        // ...or failed to: whoever waited for that fetch shares its failure, and so does
+        // everyone until the back-off is over.
+        if let Some(failed) = &state.failure
+            && (failed.at >= arrived || now < failed.retry_at)
+        {
+            return Err(failed.error(now));
+        }
+        let generation = state.generation + 1;
+        match self.fetch_token(http, generation).await {
+            Ok(token) => {
+                state.generation = generation;
+                state.failure = None;
+                let header = token.header.clone();
+                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
+                Ok((header, generation, true))
+            }
+            Err(mut error) => {
+                let streak = state
+                    .failure
+                    .as_ref()
+                    .map_or(1, |f| f.streak.saturating_add(1));
+                let failed = Failed::new(&error, streak, Instant::now());
+                if let Error::Auth { retry_after, .. } = &mut error {
+                    *retry_after = failed.retry_after(failed.at);
+                }
+                state.failure = Some(failed);
+                Err(error)
+            }
+        }
     }
 
     /// Drops the token of `generation` after Atlas refused it (expired or revoked early).
@@ -375,10 +500,19 @@ fn shown(text: &str) -> String {
     out
 }
 
+/// A failed token or revoke request, with the causes in the message: callers sharing
+/// the failure get this message without the `reqwest::Error` behind it.
 fn transport_error(what: &str, e: reqwest::Error) -> Error {
     let e = e.without_url();
+    let mut message = format!("{what}: {e}");
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cause = c.source();
+    }
     Error::Transport {
-        message: format!("{what}: {e}"),
+        message,
         attempts: 1,
         timeout: e.is_timeout(),
         source: Some(e),
