@@ -160,7 +160,7 @@ impl Signer {
     pub(crate) fn new(
         credentials: Option<Credentials>,
         base_url: &str,
-        attempt_timeout: Option<std::time::Duration>,
+        timeouts: super::config::Timeouts,
     ) -> Result<Self> {
         if let Some(credentials) = &credentials {
             credentials.check()?;
@@ -179,7 +179,7 @@ impl Signer {
                 client_id,
                 client_secret,
                 base_url,
-                attempt_timeout,
+                timeouts,
             ))),
         })
     }

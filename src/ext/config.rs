@@ -218,7 +218,7 @@ impl ClientBuilder {
             Some(client) => client,
             None => default_http_client(&self.timeouts)?,
         };
-        let signer = Signer::new(self.credentials, &base_url, self.timeouts.attempt)?;
+        let signer = Signer::new(self.credentials, &base_url, self.timeouts)?;
         let inner = Inner(Arc::new(Shared {
             signer,
             retry: self.retry,
