@@ -5,20 +5,44 @@
 //! private key stays in a `SecretString` (digest_auth copies it into a plain struct).
 //! Keeping the nonce is what makes a stream of calls cost one HTTP request each, where
 //! `curl --digest` and the official SDKs pay a 401 round trip every time.
+//!
+//! A session is in one of three states:
+//! - no nonce known: the first call goes unsigned to draw the challenge and the calls
+//!   arriving meanwhile wait for it ([`DigestTurn`] holds the gate); when that call is
+//!   answered without a challenge (an outage's 5xx, a 200 from a server that wants no
+//!   key) the session stops waiting for challenges, so calls run side by side;
+//! - shared: one nonce signs every call, each with its own nonce count, concurrently;
+//! - exclusive: the server refused a count of a nonce that was working (Apache's
+//!   `AuthDigestNcCheck` wants counts in arrival order), so each nonce is lent to one
+//!   exchange at a time and returned once it served; a call that finds none free draws
+//!   a fresh challenge. The pool grows to the calls' concurrency and no further.
+//!
+//! A `nextnonce` in `Authentication-Info` (RFC 7616 §3.5) replaces the nonce it came
+//! with: the shared one, or the one lent to that exchange.
 
 use std::{
     cmp::Reverse,
     fmt::Write as _,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, MutexGuard,
         atomic::{AtomicU32, Ordering},
     },
 };
 
 use md5::{Digest as _, Md5};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::{
+    StatusCode,
+    header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE},
+};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Sha256, Sha512_256};
+
+/// RFC 7616 §3.5's header for what the server says after a successful request.
+const AUTHENTICATION_INFO: HeaderName = HeaderName::from_static("authentication-info");
+
+/// Idle nonces kept in exclusive mode; beyond this many concurrent calls, the extra ones
+/// draw a challenge each and drop its nonce afterwards.
+const MAX_IDLE: usize = 64;
 
 /// The RFC 7616 hash functions, weakest first (the order challenges are ranked in).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -261,6 +285,17 @@ impl Challenge {
     }
 }
 
+/// The `nextnonce` of an `Authentication-Info` header (RFC 7616 §3.5), if any.
+fn next_nonce(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHENTICATION_INFO)?;
+    items(&String::from_utf8_lossy(value.as_bytes()))
+        .into_iter()
+        .find_map(|item| match item {
+            Item::Param(k, v) if k == "nextnonce" && !v.is_empty() => Some(v),
+            _ => None,
+        })
+}
+
 /// A nonce the server gave us, with what is needed to sign with it.
 struct Nonce {
     challenge: Challenge,
@@ -275,75 +310,183 @@ fn random_cnonce() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
 }
 
-/// The API key and the current nonce, shared by every clone of a client.
+/// The nonces of a session and how calls may use them.
+#[derive(Default)]
+struct Nonces {
+    /// Shared mode: the nonce every call signs with.
+    shared: Option<Arc<Nonce>>,
+    /// Exclusive mode is on: one exchange per nonce at a time.
+    exclusive: bool,
+    /// Exclusive mode: nonces no exchange holds, ready for their next count.
+    idle: Vec<Arc<Nonce>>,
+    /// A call that drew for a challenge got none: later calls do not wait for one.
+    open: bool,
+}
+
+type SharedNonces = Arc<Mutex<Nonces>>;
+
+fn lock(nonces: &Mutex<Nonces>) -> MutexGuard<'_, Nonces> {
+    nonces
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The API key and its nonces, shared by every clone of a client.
 pub(crate) struct DigestSession {
     username: String,
     password: SecretString,
-    nonce: Mutex<Option<Arc<Nonce>>>,
+    nonces: SharedNonces,
     /// Held by the one call that fetches a challenge while no nonce is kept, so that
     /// many concurrent first calls cost one 401, not one each.
     first_challenge: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// Held while the first challenge is fetched and answered; dropping it lets the
-/// waiting calls sign with the nonce it brought.
-pub(crate) type ChallengeGate = tokio::sync::OwnedMutexGuard<()>;
+/// One exchange's hold on the session, kept from signing until its last answer.
+///
+/// Dropping it releases what it holds: the gate other first calls wait at (telling them
+/// not to wait for a challenge when none came), and a nonce lent in exclusive mode.
+pub(crate) struct DigestTurn {
+    nonces: SharedNonces,
+    /// What the last request of this exchange was signed with; `None`: sent unsigned.
+    nonce: Option<Arc<Nonce>>,
+    /// `nonce` is lent to this exchange alone (exclusive mode).
+    lent: bool,
+    /// The last answer to `nonce` was not a 401, so it is good for another count.
+    served: bool,
+    /// A Digest challenge came during this exchange.
+    challenged: bool,
+    gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for DigestTurn {
+    fn drop(&mut self) {
+        let mut nonces = lock(&self.nonces);
+        if self.gate.is_some() && !self.challenged {
+            nonces.open = true;
+        }
+        if self.lent && self.served && nonces.exclusive && nonces.idle.len() < MAX_IDLE {
+            nonces.idle.extend(self.nonce.take());
+        }
+        // `gate` is released after this body, once `open` is visible to the waiters.
+    }
+}
+
+/// What a call signs with, decided under the nonce lock.
+enum Plan {
+    Sign(Arc<Nonce>, bool),
+    Unsigned,
+    AwaitChallenge,
+}
 
 impl DigestSession {
     pub(crate) fn new(username: String, password: SecretString) -> Self {
         DigestSession {
             username,
             password,
-            nonce: Mutex::new(None),
+            nonces: SharedNonces::default(),
             first_challenge: Arc::default(),
         }
     }
 
-    fn current(&self) -> Option<Arc<Nonce>> {
-        self.nonce
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+    fn plan(&self) -> Plan {
+        let mut nonces = lock(&self.nonces);
+        if nonces.exclusive {
+            return match nonces.idle.pop() {
+                Some(nonce) => Plan::Sign(nonce, true),
+                None => Plan::Unsigned,
+            };
+        }
+        match &nonces.shared {
+            Some(nonce) => Plan::Sign(nonce.clone(), false),
+            None if nonces.open => Plan::Unsigned,
+            None => Plan::AwaitChallenge,
+        }
     }
 
-    /// Signs pre-emptively with the kept nonce and says so. Without one, the first
-    /// caller goes unsigned to draw the challenge and gets the gate to hold until it
-    /// has answered it; the others wait for that nonce.
-    pub(crate) async fn sign(
-        &self,
-        request: &mut reqwest::Request,
-    ) -> (bool, Option<ChallengeGate>) {
-        if let Some(nonce) = self.current() {
-            self.authorize(&nonce, request);
-            return (true, None);
+    /// Signs pre-emptively with a kept nonce when there is one. Otherwise the request
+    /// goes unsigned to draw a challenge; the first such call of a fresh session holds
+    /// the gate while the others wait for the nonce it brings.
+    pub(crate) async fn sign(&self, request: &mut reqwest::Request) -> DigestTurn {
+        let mut turn = DigestTurn {
+            nonces: self.nonces.clone(),
+            nonce: None,
+            lent: false,
+            served: false,
+            challenged: false,
+            gate: None,
+        };
+        let mut plan = self.plan();
+        let mut gate = None;
+        if matches!(plan, Plan::AwaitChallenge) {
+            gate = Some(self.first_challenge.clone().lock_owned().await);
+            plan = self.plan();
         }
-        let gate = self.first_challenge.clone().lock_owned().await;
-        match self.current() {
-            Some(nonce) => {
+        match plan {
+            Plan::Sign(nonce, lent) => {
                 self.authorize(&nonce, request);
-                (true, None)
+                turn.nonce = Some(nonce);
+                turn.lent = lent;
             }
-            None => (false, Some(gate)),
+            Plan::Unsigned => {}
+            Plan::AwaitChallenge => turn.gate = gate,
         }
+        turn
     }
 
     /// Takes the challenge of a 401 (fresh or `stale=true`) and signs `request` with it;
     /// `false` when the 401 carried no Digest challenge we can answer.
     pub(crate) fn accept_challenge(
         &self,
+        turn: &mut DigestTurn,
         headers: &HeaderMap,
         request: &mut reqwest::Request,
     ) -> bool {
         let Some(challenge) = Challenge::best(headers) else {
             return false;
         };
+        turn.challenged = true;
         let nonce = Arc::new(self.nonce(challenge));
-        *self
-            .nonce
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(nonce.clone());
         self.authorize(&nonce, request);
+        let mut nonces = lock(&self.nonces);
+        // A fresh challenge for a count of a nonce that was not stale: the server wants
+        // counts in arrival order, or forgot the nonce. Lending each nonce to one
+        // exchange at a time serves both; a wrong key fails the same either way.
+        if turn.nonce.is_some() && !nonce.challenge.stale && !nonces.exclusive {
+            nonces.exclusive = true;
+            nonces.shared = None;
+        }
+        turn.lent = nonces.exclusive;
+        if !nonces.exclusive {
+            nonces.shared = Some(nonce.clone());
+        }
+        turn.nonce = Some(nonce);
+        turn.served = false;
         true
+    }
+
+    /// Notes an answer to a request of `turn`: whether its nonce served, and the
+    /// `nextnonce` the server wants the next request to use.
+    pub(crate) fn answered(&self, turn: &mut DigestTurn, status: StatusCode, headers: &HeaderMap) {
+        turn.served = status != StatusCode::UNAUTHORIZED;
+        let Some(current) = turn.nonce.as_ref().filter(|_| turn.served) else {
+            return;
+        };
+        let Some(next) = next_nonce(headers) else {
+            return;
+        };
+        let next = Arc::new(self.nonce(Challenge {
+            nonce: next,
+            stale: false,
+            ..current.challenge.clone()
+        }));
+        if turn.lent {
+            turn.nonce = Some(next);
+        } else {
+            let mut nonces = lock(&self.nonces);
+            if !nonces.exclusive {
+                nonces.shared = Some(next);
+            }
+        }
     }
 
     fn nonce(&self, challenge: Challenge) -> Nonce {
@@ -498,6 +641,20 @@ mod tests {
             (best.nonce.as_str(), best.algorithm.name()),
             ("b", "SHA-512-256-sess")
         );
+    }
+
+    #[test]
+    fn reads_nextnonce() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHENTICATION_INFO,
+            HeaderValue::from_static(
+                r#"qop=auth, rspauth="ab", cnonce="x,y", nc=00000001, nextnonce="n2""#,
+            ),
+        );
+        assert_eq!(next_nonce(&headers).as_deref(), Some("n2"));
+        headers.insert(AUTHENTICATION_INFO, HeaderValue::from_static("qop=auth"));
+        assert_eq!(next_nonce(&headers), None);
     }
 
     #[test]
