@@ -50,6 +50,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use digest::DigestAlgorithm;
 pub use faults::{Fault, RateLimitHeaders};
 pub use recording::RecordedRequest;
 
@@ -165,7 +166,50 @@ impl StandInBuilder {
     /// Also offers a second `WWW-Authenticate` challenge with `algorithm=SHA-256`
     /// (and accepts SHA-256 responses). Off by default, as on real Atlas.
     pub fn digest_sha256(mut self, offer: bool) -> Self {
-        self.auth.offer_sha256 = offer;
+        self.auth.digest_settings.algorithms = if offer {
+            vec![DigestAlgorithm::Md5, DigestAlgorithm::Sha256]
+        } else {
+            vec![DigestAlgorithm::Md5]
+        };
+        self
+    }
+
+    /// Offers these algorithms, one challenge each in this order, and accepts responses
+    /// in any of them (and no other). Default: MD5 alone, as on real Atlas; an empty list
+    /// keeps the default.
+    pub fn digest_algorithms(
+        mut self,
+        algorithms: impl IntoIterator<Item = DigestAlgorithm>,
+    ) -> Self {
+        let algorithms: Vec<_> = algorithms.into_iter().collect();
+        if !algorithms.is_empty() {
+            self.auth.digest_settings.algorithms = algorithms;
+        }
+        self
+    }
+
+    /// With `true`, a nonce count must be exactly one more than the last one accepted for
+    /// its nonce, as Apache's `AuthDigestNcCheck On` wants; any other count gets a 401
+    /// with a fresh challenge, not `stale`, and does not move the count. Stricter than
+    /// RFC 7616 (concurrent requests arrive out of order). Default: `false`.
+    pub fn digest_strict_nc(mut self, strict: bool) -> Self {
+        self.auth.digest_settings.strict_nc = strict;
+        self
+    }
+
+    /// With `true`, every answer to a valid digest carries `Authentication-Info` with a
+    /// fresh `nextnonce` (and `rspauth`), RFC 7616 §3.5; the old nonce stays valid within
+    /// its limits. Default: `false`.
+    pub fn digest_next_nonce(mut self, next_nonce: bool) -> Self {
+        self.auth.digest_settings.next_nonce = next_nonce;
+        self
+    }
+
+    /// With `true`, every challenge goes in one `WWW-Authenticate` header, after a
+    /// `Basic` one (as servers that offer several schemes send them). Default: `false`,
+    /// one header per Digest challenge.
+    pub fn digest_one_header(mut self, one_header: bool) -> Self {
+        self.auth.digest_settings.one_header = one_header;
         self
     }
 
@@ -261,7 +305,8 @@ impl StandInBuilder {
 /// - A digest for an unknown nonce (e.g. issued by another server) with a correct
 ///   response gets `stale=true`. A nonce count is refused only when it was used before
 ///   or is more than 63 below the highest seen (concurrent requests arrive out of
-///   order); whether Atlas checks counts at all is not documented.
+///   order), unless [`StandInBuilder::digest_strict_nc`] asks for counts in arrival
+///   order; whether Atlas checks counts at all is not documented.
 /// - Under `envelope=true` the spec describes the envelope in prose only, so a spec
 ///   validator (Prism, Schemathesis) flags enveloped bodies and their `status` field,
 ///   which Atlas adds but no schema declares; and 410 `VERSION_GONE` is not among the
@@ -580,18 +625,26 @@ async fn api(
     shared: &Shared,
     parts: &http::request::Parts,
 ) -> Result<Response<ResBody>, ResetConnection> {
-    if let Some(resp) = auth::check(shared, parts) {
-        return Ok(resp);
-    }
+    let auth_info = match auth::check(shared, parts) {
+        Ok(info) => info,
+        Err(resp) => return Ok(*resp),
+    };
     let fault = lock(&shared.faults).take();
     let envelope = routes::envelope_requested(parts.uri.query());
     let plain_errors = lock(&shared.knobs).envelope_errors_plain;
-    match fault {
-        None => Ok(routes::dispatch(shared, parts)),
+    let mut response = match fault {
+        None => routes::dispatch(shared, parts),
         Some(fault) => faults::apply(fault, envelope, plain_errors, parts, |parts| {
             routes::dispatch(shared, parts)
         })
         .await
-        .ok_or(ResetConnection),
+        .ok_or(ResetConnection)?,
+    };
+    if let Some(info) = auth_info {
+        response.headers_mut().insert(
+            http::header::HeaderName::from_static("authentication-info"),
+            info,
+        );
     }
+    Ok(response)
 }

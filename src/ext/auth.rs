@@ -6,10 +6,13 @@ mod oauth;
 
 use std::fmt;
 
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::{
+    StatusCode,
+    header::{AUTHORIZATION, HeaderMap, HeaderValue},
+};
 use secrecy::{ExposeSecret, SecretString};
 
-pub(crate) use digest::{ChallengeGate, DigestSession};
+pub(crate) use digest::{DigestSession, DigestTurn};
 pub(crate) use oauth::TokenCache;
 
 use super::error::{Error, Result};
@@ -143,12 +146,12 @@ impl fmt::Debug for Signer {
     }
 }
 
-/// What signed one request, so a 401 can be answered the right way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What signed one exchange, so a 401 can be answered the right way. Kept until the
+/// exchange is over: a digest turn holds the session's gate or a lent nonce till then.
 pub(crate) enum Signed {
     Nothing,
-    /// Digest sent pre-emptively with a kept nonce (a 401 may just mean it went stale).
-    DigestKept,
+    /// A digest exchange, signed with a kept nonce or sent to draw a challenge.
+    Digest(DigestTurn),
     /// OAuth token of this generation, from the cache or just fetched.
     Token {
         generation: u64,
@@ -184,33 +187,33 @@ impl Signer {
         })
     }
 
-    /// Signs `request` before it is sent. A gate, when returned, is to be held until
-    /// the exchange (with its answer to a 401) is over.
+    /// Signs `request` before it is sent. The result is to be kept until the exchange
+    /// (with its answer to a 401) is over.
     pub(crate) async fn sign(
         &self,
         http: &reqwest::Client,
         request: &mut reqwest::Request,
-    ) -> Result<(Signed, Option<ChallengeGate>)> {
+    ) -> Result<Signed> {
         match self {
-            Signer::Anonymous => Ok((Signed::Nothing, None)),
+            Signer::Anonymous => Ok(Signed::Nothing),
             Signer::Bearer(value) => {
                 request.headers_mut().insert(AUTHORIZATION, value.clone());
-                Ok((Signed::Nothing, None))
+                Ok(Signed::Nothing)
             }
-            Signer::Digest(session) => {
-                let (kept, gate) = session.sign(request).await;
-                let signed = if kept {
-                    Signed::DigestKept
-                } else {
-                    Signed::Nothing
-                };
-                Ok((signed, gate))
-            }
+            Signer::Digest(session) => Ok(Signed::Digest(session.sign(request).await)),
             Signer::OAuth(cache) => {
                 let (value, generation, fresh) = cache.token(http).await?;
                 request.headers_mut().insert(AUTHORIZATION, value);
-                Ok((Signed::Token { generation, fresh }, None))
+                Ok(Signed::Token { generation, fresh })
             }
+        }
+    }
+
+    /// Notes every answer of the exchange: a digest session learns whether its nonce
+    /// served and takes the server's `nextnonce`.
+    pub(crate) fn answered(&self, signed: &mut Signed, status: StatusCode, headers: &HeaderMap) {
+        if let (Signer::Digest(session), Signed::Digest(turn)) = (self, signed) {
+            session.answered(turn, status, headers);
         }
     }
 
@@ -221,13 +224,13 @@ impl Signer {
     pub(crate) async fn answer_unauthorized(
         &self,
         http: &reqwest::Client,
-        signed: Signed,
-        response_headers: &reqwest::header::HeaderMap,
+        signed: &mut Signed,
+        response_headers: &HeaderMap,
         request: &mut reqwest::Request,
     ) -> Result<bool> {
         match (self, signed) {
-            (Signer::Digest(session), Signed::Nothing | Signed::DigestKept) => {
-                Ok(session.accept_challenge(response_headers, request))
+            (Signer::Digest(session), Signed::Digest(turn)) => {
+                Ok(session.accept_challenge(turn, response_headers, request))
             }
             (
                 Signer::OAuth(cache),
@@ -236,7 +239,7 @@ impl Signer {
                     fresh: false,
                 },
             ) => {
-                cache.invalidate(generation);
+                cache.invalidate(*generation);
                 let (value, _, _) = cache.token(http).await?;
                 request.headers_mut().insert(AUTHORIZATION, value);
                 Ok(true)

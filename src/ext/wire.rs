@@ -259,14 +259,17 @@ async fn exchange(
     request: &reqwest::Request,
 ) -> Result<Answer, Failure> {
     let mut req = clone_request(request, inner.timeouts.attempt)?;
-    // `_gate` keeps other first calls of a digest client waiting until this exchange
-    // has drawn and answered the challenge.
-    let (signed, _gate) = inner
+    // `signed` lives until this exchange is over: for a digest client it holds the gate
+    // other first calls wait at until the challenge is drawn, or a nonce lent to it.
+    let mut signed = inner
         .signer
         .sign(http, &mut req)
         .await
         .map_err(Failure::Ours)?;
     let answer = send(http, req, inner.max_body).await?;
+    inner
+        .signer
+        .answered(&mut signed, answer.status, &answer.headers);
     if answer.status != StatusCode::UNAUTHORIZED {
         return Ok(answer);
     }
@@ -275,14 +278,17 @@ async fn exchange(
     let mut retry_req = clone_request(request, inner.timeouts.attempt)?;
     let answered = inner
         .signer
-        .answer_unauthorized(http, signed, &answer.headers, &mut retry_req)
+        .answer_unauthorized(http, &mut signed, &answer.headers, &mut retry_req)
         .await
         .map_err(Failure::Ours)?;
-    if answered {
-        send(http, retry_req, inner.max_body).await
-    } else {
-        Ok(answer)
+    if !answered {
+        return Ok(answer);
     }
+    let answer = send(http, retry_req, inner.max_body).await?;
+    inner
+        .signer
+        .answered(&mut signed, answer.status, &answer.headers);
+    Ok(answer)
 }
 
 fn clone_request(
