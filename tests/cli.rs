@@ -296,6 +296,38 @@ async fn flex_list_all_stops_at_total_count_with_the_page_size_given() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn list_all_against_a_server_that_ignores_page_num_exits_4_after_two_pages() {
+    let standin = standin().await;
+    standin.seed_flex(GROUP, FLEX, (0..10).map(sample::flex_snapshot).collect());
+    // Every request gets page 1 again, and totalCount promises far more than that.
+    standin.set_fault(
+        Fault::Paging {
+            ignore_page_num: true,
+            always_full: false,
+            total_count: Some(1_000_000),
+        },
+        None,
+    );
+
+    let args = format!("flex list --all --page-size 5 --group-id {GROUP} --cluster {FLEX}");
+    let out = run(cli(&standin.base_url(), &args)).await;
+
+    out.assert_code(4);
+    assert_eq!(api_requests(&standin).len(), 2, "{out:#?}");
+    assert!(out.stderr.starts_with("error: "), "{out:#?}");
+    assert!(
+        out.stderr.contains("page 2"),
+        "the error names the page: {out:#?}"
+    );
+    // The first page's snapshots are out; the array stays open so no parser accepts it.
+    assert!(out.stdout.starts_with('['), "{out:#?}");
+    assert!(
+        serde_json::from_str::<Value>(&out.stdout).is_err(),
+        "{out:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn list_all_of_an_empty_cluster_is_an_empty_array() {
     let standin = standin().await;
     standin.seed_flex(GROUP, FLEX, Vec::new());
