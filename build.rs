@@ -14,6 +14,9 @@ mod transforms;
 use std::{env, fs, path::PathBuf};
 
 const SPEC: &str = "spec/openapi.yaml";
+/// Written by `cargo xtask spec update` from the whole pin: the shared path-parameter
+/// types' patterns, so they do not depend on which operations are vendored.
+const PATH_PARAMETERS: &str = "build/path-parameters.yaml";
 /// Its `updated` date picks each operation's version, so a build does not change with the
 /// clock: the choice moves when `cargo xtask spec update` recuts the fragment.
 const PROVENANCE: &str = "spec/provenance.yaml";
@@ -22,6 +25,7 @@ fn main() {
     for input in [
         SPEC,
         PROVENANCE,
+        PATH_PARAMETERS,
         "build/transforms.rs",
         "build/emit.rs",
         "build/pipeline.rs",
@@ -47,7 +51,12 @@ fn generate() -> Result<(), String> {
     let today = provenance["updated"]
         .as_str()
         .ok_or(format!("{PROVENANCE} has no `updated` date"))?;
-    let patterns = transforms::path_parameter_patterns(&spec);
+    let patterns = read_yaml(PATH_PARAMETERS)?
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect();
     let generated = pipeline::generate(spec, today, &patterns)?;
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);

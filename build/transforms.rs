@@ -39,7 +39,7 @@ pub struct OpenEnum {
 }
 
 const VENDOR_MEDIA_PREFIX: &str = "application/vnd.atlas.";
-const HTTP_METHODS: [&str; 8] = [
+pub const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -525,7 +525,12 @@ pub fn path_parameter_type_name(param: &str, path: &str) -> String {
         .rev()
         .find(|(_, c)| c.is_ascii_uppercase())
         .map_or(0, |(i, _)| i);
-    let word = resource[start..].trim_end_matches('s');
+    // One plural `s` goes; `Serverless` keeps its `ss`.
+    let word = &resource[start..];
+    let word = match word.strip_suffix('s') {
+        Some(w) if !w.ends_with('s') => w,
+        _ => word,
+    };
     format!("{}Name", pascal_case(word))
 }
 
@@ -609,91 +614,10 @@ fn sorted_class(class: &str) -> Option<String> {
     Some(items.concat())
 }
 
-/// Every path parameter of every operation, `$ref`s to `components.parameters` resolved,
-/// with the path it is used on.
-fn path_parameters(spec: &Value) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    let Some(paths) = spec.get("paths").and_then(Value::as_object) else {
-        return out;
-    };
-    for (path, item) in paths {
-        let shared = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
-        let own = HTTP_METHODS
-            .iter()
-            .filter_map(|m| item.get(*m))
-            .flat_map(|op| {
-                op.get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-            });
-        for param in shared.chain(own) {
-            let param = match param.get("$ref").and_then(Value::as_str) {
-                Some(r) => match r.strip_prefix('#').and_then(|p| spec.pointer(p)) {
-                    Some(p) => p,
-                    None => continue,
-                },
-                None => param,
-            };
-            if param.get("in").and_then(Value::as_str) == Some("path") {
-                out.push((path.clone(), param.clone()));
-            }
-        }
-    }
-    out
-}
-
-/// The pattern each hoisted path-parameter type takes: of the spellings the spec gives
-/// one name, the language most operations use (ties: the smaller canonical spelling),
-/// written as most of them spell it. Read it from the whole upstream spec, so a type's
-/// shape does not depend on which operations are vendored.
-pub fn path_parameter_patterns(spec: &Value) -> std::collections::BTreeMap<String, String> {
-    use std::collections::BTreeMap;
-    // type name → canonical → spelling → uses
-    let mut seen: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>> = BTreeMap::new();
-    for (path, param) in path_parameters(spec) {
-        let (Some(name), Some(pattern)) = (
-            param.get("name").and_then(Value::as_str),
-            param.pointer("/schema/pattern").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        *seen
-            .entry(path_parameter_type_name(name, &path))
-            .or_default()
-            .entry(canonical_pattern(pattern))
-            .or_default()
-            .entry(pattern.to_owned())
-            .or_default() += 1;
-    }
-    let most_used = |m: &BTreeMap<String, usize>| -> Option<(String, usize)> {
-        // max_by_key keeps the last of equals; iterate reversed so ties go to the smaller key.
-        m.iter()
-            .rev()
-            .max_by_key(|(_, n)| **n)
-            .map(|(k, n)| (k.clone(), *n))
-    };
-    seen.into_iter()
-        .filter_map(|(type_name, languages)| {
-            let totals: BTreeMap<String, usize> = languages
-                .iter()
-                .map(|(c, spellings)| (c.clone(), spellings.values().sum()))
-                .collect();
-            let (language, _) = most_used(&totals)?;
-            let (spelling, _) = most_used(&languages[&language])?;
-            Some((type_name, spelling))
-        })
-        .collect()
-}
-
 /// Moves every patterned path-parameter schema into `components.schemas` under one
 /// shared name, so all operations take the same validated `GroupId`, `ClusterName`,
 /// `SnapshotId` (typify otherwise makes one type per operation). `patterns` (from
-/// [`path_parameter_patterns`]) says which language the shared type has; a parameter
+/// `whole_spec::path_parameter_patterns`) says which language the shared type has; a parameter
 /// spelled in another language stays inline, so typify gives its operation a type of its
 /// own that keeps its pattern.
 pub fn hoist_path_parameters(

@@ -9,8 +9,12 @@ mod transforms;
 #[allow(dead_code)]
 mod emit;
 
+#[path = "../build/whole_spec.rs"]
+mod whole_spec;
+
 use serde_json::{Value, json};
 use transforms::*;
+use whole_spec::path_parameter_patterns;
 
 /// A two-operation spec in Atlas's shape: a deprecated one pointing at its successor
 /// through `externalDocs`, with an old id in the link as upstream has it.
@@ -236,6 +240,10 @@ fn bare_name_parameters_are_named_after_their_resource() {
     assert_eq!(
         path_parameter_type_name("groupId", "/g/{groupId}"),
         "GroupId"
+    );
+    assert_eq!(
+        path_parameter_type_name("name", "/g/{groupId}/serverless/{name}"),
+        "ServerlessName"
     );
 }
 
