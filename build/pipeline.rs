@@ -16,9 +16,9 @@ pub struct Generated {
     pub operations: String,
 }
 
-/// `today` (`YYYY-MM-DD`) picks each operation's version; `patterns` (from
-/// [`transforms::path_parameter_patterns`] on the whole upstream) the shared
-/// path-parameter types.
+/// `today` (`YYYY-MM-DD`) picks each operation's version; `patterns` (decided on the
+/// whole upstream by `whole_spec::path_parameter_patterns`) the shared path-parameter
+/// types' patterns.
 pub fn generate(
     mut spec: Value,
     today: &str,

@@ -407,7 +407,7 @@ pub fn merge_error_bodies(spec: &mut Value) -> Result<(), String> {
             continue;
         };
         let is_error = |s: &str| !s.starts_with('1') && !s.starts_with('2') && !s.starts_with('3');
-        let others: Vec<String> = responses
+        let mut others: Vec<String> = responses
             .iter()
             .filter(|(s, _)| is_error(s))
             .filter_map(|(_, r)| {
@@ -418,12 +418,12 @@ pub fn merge_error_bodies(spec: &mut Value) -> Result<(), String> {
                     .map(str::to_owned)
             })
             .collect();
+        others.sort();
+        others.dedup();
         let [other] = &others[..] else {
             if others.len() > 1 {
-                return Err(format!(
-                    "{:?}: more than one non-ApiError error body",
-                    op.get("operationId")
-                ));
+                let id = str_field(op, "operationId").unwrap_or_default();
+                return Err(format!("{id}: more than one non-ApiError error body"));
             }
             continue;
         };

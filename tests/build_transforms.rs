@@ -463,6 +463,7 @@ fn a_second_error_body_is_merged_with_api_error() {
     let mut s = one_op(
         json!({"200": {"content": {"application/json": {"schema": {"type": "object"}}}},
                "400": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/PolicyError"}}}},
+               "409": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/PolicyError"}}}},
                "401": {"$ref": "#/components/responses/unauthorized"}}),
         None,
     );

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
@@ -201,7 +201,6 @@ pub fn probe(exe: &Path, file: &Path, today: &str, workers: usize) -> Result<Rep
     batches.reverse();
     let queue = Mutex::new(batches);
     let results: Mutex<BTreeMap<usize, Option<String>>> = Mutex::new(BTreeMap::new());
-    let file = file.to_path_buf();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers.max(1))
             .map(|_| {
@@ -210,7 +209,7 @@ pub fn probe(exe: &Path, file: &Path, today: &str, workers: usize) -> Result<Rep
                         let Some((first, end)) = queue.lock().map_err(poisoned)?.pop() else {
                             return Ok(());
                         };
-                        run_batch(exe, &file, today, first, end, &results)?;
+                        run_batch(exe, file, today, first, end, &results)?;
                     }
                 })
             })
@@ -242,7 +241,7 @@ fn poisoned<T>(_: T) -> Error {
 /// mid-case gets that case recorded as its cause of death, and a new child resumes after it.
 fn run_batch(
     exe: &Path,
-    file: &PathBuf,
+    file: &Path,
     today: &str,
     mut first: usize,
     end: usize,
