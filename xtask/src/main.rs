@@ -26,8 +26,10 @@ commands:
   probe [FILE] [--today YYYY-MM-DD]
                          Cut every operation of FILE (default: the pin) alone and run it
                          through build.rs's transforms and progenitor's generation (no
-                         compile), then the whole file as one spec. Prints each failure and
-                         last `N of M operations generate`; exits 1 unless all generate.
+                         compile), then the whole file as one spec. Versions are chosen as
+                         of --today, by default spec/provenance.yaml's `updated` date, as
+                         build.rs does. Prints each failure and last
+                         `N of M operations generate`; exits 1 unless all generate.
 
 Paths given on the command line are relative to the current directory; the manifest, the
 fragment and provenance are found from the workspace root.
@@ -208,12 +210,13 @@ fn spec_cut(args: &[&str]) -> xtask::Result<ExitCode> {
 
 fn spec_probe(args: &[&str]) -> xtask::Result<ExitCode> {
     let mut file = None;
-    let mut today = update::today();
+    let root = xtask::workspace_root();
+    let mut today = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match *arg {
             "--today" => match rest.next() {
-                Some(date) => today = (*date).to_owned(),
+                Some(date) => today = Some((*date).to_owned()),
                 None => return Err(usage_error("--today needs a date")),
             },
             flag if flag.starts_with("--") => {
@@ -227,10 +230,13 @@ fn spec_probe(args: &[&str]) -> xtask::Result<ExitCode> {
     }
     let file = match file {
         Some(f) => f,
-        None => {
-            let root = xtask::workspace_root();
-            root.join(Manifest::load(&root.join(MANIFEST_PATH))?.upstream)
-        }
+        None => root.join(Manifest::load(&root.join(MANIFEST_PATH))?.upstream),
+    };
+    // build.rs's date, so the probe checks what a build would generate, and a CI run does
+    // not change with the calendar.
+    let today = match today {
+        Some(t) => t,
+        None => update::Provenance::load_updated(&root.join(update::PROVENANCE_PATH))?,
     };
     let exe = std::env::current_exe()
         .map_err(|e| xtask::Error(format!("cannot find this program: {e}")))?;

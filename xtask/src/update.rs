@@ -236,6 +236,14 @@ impl Provenance {
     }
 
     /// Read the fields `check` needs (`upstream`, `sha256`).
+    /// The `updated` date recorded in a provenance file.
+    pub fn load_updated(path: &Path) -> Result<String> {
+        let doc = yaml::load(path)?;
+        yaml::get_str(&doc, "updated")
+            .map(str::to_owned)
+            .ok_or_else(|| Error(format!("{}: no `updated` date", path.display())))
+    }
+
     pub fn load_pin(path: &Path) -> Result<(String, String)> {
         let doc = yaml::load(path)?;
         let name = path.display();

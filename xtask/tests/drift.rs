@@ -90,6 +90,11 @@ fn update_pins_the_source_and_records_provenance() {
     );
     assert_eq!(yaml::get_str(&prov, "x-xgen-sha"), Some("abc123"));
     assert_eq!(yaml::get_str(&prov, "updated"), Some("2026-01-02"));
+    // The date the probe (like build.rs) picks versions by.
+    assert_eq!(
+        update::Provenance::load_updated(&root.join(PROVENANCE_PATH)).unwrap(),
+        "2026-01-02"
+    );
     let fragment = std::fs::read_to_string(root.join(FRAGMENT_PATH)).unwrap();
     assert!(
         fragment.starts_with(
