@@ -26,6 +26,8 @@ pub struct Operation {
     pub summary: &'static str,
     /// The versioned media type sent in `Accept`, e.g. `application/vnd.atlas.2023-01-01+json`.
     pub media_type: &'static str,
+    /// The versioned media type of the request body, sent as `Content-Type`.
+    pub content_type: Option<&'static str>,
     /// The resource version, e.g. `2023-01-01`.
     pub version: &'static str,
     /// Whether the spec marks the operation deprecated.

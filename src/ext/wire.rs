@@ -17,7 +17,7 @@ use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
     StatusCode,
-    header::{ACCEPT, CONTENT_LENGTH, HeaderMap, HeaderValue, USER_AGENT},
+    header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT},
 };
 
 use super::{
@@ -99,6 +99,9 @@ impl ClientHooks<Inner> for crate::generated::Client {
         headers.insert(USER_AGENT, self.inner().user_agent.clone());
         if let Ok(call) = CALL.try_with(Arc::clone) {
             headers.insert(ACCEPT, HeaderValue::from_static(call.operation.media_type));
+            if let Some(content_type) = call.operation.content_type {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            }
         }
         Ok(())
     }
