@@ -133,11 +133,20 @@ impl ClientHooks<Inner> for crate::generated::Client {
 
 fn into_response(answer: Answer, url: reqwest::Url) -> reqwest::Response {
     use reqwest::ResponseBuilderExt as _;
+    // An operation that answers 200 with a body or 204 without one decodes every success
+    // as nullable JSON (build/transforms.rs `optional_success_bodies`): give progenitor
+    // `null` for the empty 204, so the method returns `None`. Operations without a
+    // success body never read it.
+    let body = if answer.status == StatusCode::NO_CONTENT && answer.body.is_empty() {
+        Bytes::from_static(b"null")
+    } else {
+        answer.body
+    };
     // With the request's URL attached, reqwest need not parse a placeholder URL for
     // every answer (a measurable share of a call, per callgrind).
     let mut response = match http::Response::builder().url(url).body(()) {
-        Ok(empty) => empty.map(|()| answer.body),
-        Err(_) => http::Response::new(answer.body),
+        Ok(empty) => empty.map(|()| body),
+        Err(_) => http::Response::new(body),
     };
     *response.status_mut() = answer.status;
     *response.headers_mut() = answer.headers;
@@ -423,4 +432,27 @@ fn finish(call: &CallState, mut answer: Answer) -> Answer {
         r.lifecycle = lifecycle;
     });
     answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: StatusCode, body: &'static [u8]) -> Answer {
+        Answer {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_204_reaches_progenitor_as_null_and_other_bodies_as_sent() {
+        let url = reqwest::Url::parse("http://127.0.0.1/x").unwrap();
+        let body = |a| async { into_response(a, url.clone()).bytes().await.unwrap() };
+        assert_eq!(body(answer(StatusCode::NO_CONTENT, b"")).await, "null");
+        assert_eq!(body(answer(StatusCode::OK, b"")).await, "");
+        assert_eq!(body(answer(StatusCode::OK, b"{}")).await, "{}");
+        assert_eq!(body(answer(StatusCode::NO_CONTENT, b"{}")).await, "{}");
+    }
 }
