@@ -231,7 +231,7 @@ fn describe(f: &Failure) -> String {
 
 /// `reqwest::Error::without_url` takes the error by value; this shows one without its URL
 /// (URLs carry ids, not secrets, but logs need neither).
-trait WithoutUrlRef {
+pub(crate) trait WithoutUrlRef {
     fn without_url_ref(&self) -> String;
 }
 
