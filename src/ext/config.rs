@@ -20,9 +20,12 @@ pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
 /// a full 500-item page is about 300 KiB.
 pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// The environment variables `Client::from_env` reads (the Atlas CLI's names).
+/// The environment variables `Client::from_env` reads (the Atlas CLI's names, and the
+/// Terraform provider's for the base URL).
 pub mod env {
-    /// Base URL, default `https://cloud.mongodb.com`.
+    /// Base URL as the Atlas CLI names it, default `https://cloud.mongodb.com`.
+    pub const OPS_MANAGER_URL: &str = "MONGODB_ATLAS_OPS_MANAGER_URL";
+    /// Base URL as the Terraform provider names it; see [`OPS_MANAGER_URL`].
     pub const BASE_URL: &str = "MONGODB_ATLAS_BASE_URL";
     /// Service account client id.
     pub const CLIENT_ID: &str = "MONGODB_ATLAS_CLIENT_ID";
@@ -524,17 +527,36 @@ impl Client {
     /// A client configured from the environment, in this order: service account
     /// (`MONGODB_ATLAS_CLIENT_ID` + `MONGODB_ATLAS_CLIENT_SECRET`), then API key
     /// (`MONGODB_ATLAS_PUBLIC_API_KEY` + `MONGODB_ATLAS_PRIVATE_API_KEY`), then
-    /// `MONGODB_ATLAS_ACCESS_TOKEN`; base URL from `MONGODB_ATLAS_BASE_URL`.
+    /// `MONGODB_ATLAS_ACCESS_TOKEN`; base URL from `MONGODB_ATLAS_OPS_MANAGER_URL` (the
+    /// Atlas CLI's name) or `MONGODB_ATLAS_BASE_URL` (the Terraform provider's).
     ///
-    /// Fails with [`Error::Config`] naming the variable when a pair is set half-way, or
-    /// when one of these variables is set but empty or not UTF-8: skipping it would send
-    /// requests unsigned, or to the default base URL.
+    /// Fails with [`Error::Config`] naming the variables when no credentials are set (an
+    /// unsigned client is [`Client::builder`] without credentials, or
+    /// [`Client::builder_from`]), and as [`Client::builder_from`] does.
     pub fn from_env() -> Result<Client> {
-        Self::builder_from(|name| std::env::var_os(name))?.build()
+        let builder = Self::builder_from(|name| std::env::var_os(name))?;
+        if builder.credentials.is_none() {
+            return Err(Error::Config(format!(
+                "no credentials in the environment: set {} and {}, {} and {}, or {} (for unsigned requests, to a stand-in, use Client::builder or Client::builder_from)",
+                env::CLIENT_ID,
+                env::CLIENT_SECRET,
+                env::PUBLIC_API_KEY,
+                env::PRIVATE_API_KEY,
+                env::ACCESS_TOKEN,
+            )));
+        }
+        builder.build()
     }
 
     /// [`Client::from_env`] with the variables read through `lookup` (for tests, or
-    /// another source), as a builder so explicit settings can still be added.
+    /// another source), as a builder so explicit settings can still be added. Without
+    /// credentials in the variables the builder has none: requests go unsigned.
+    ///
+    /// Fails with [`Error::Config`] naming the variable when a pair is set half-way, or
+    /// when one of these variables is set but empty or not UTF-8: skipping it would send
+    /// requests unsigned, or to the default base URL. `MONGODB_ATLAS_OPS_MANAGER_URL` and
+    /// `MONGODB_ATLAS_BASE_URL` may both be set if they agree (trailing slashes aside);
+    /// set to different URLs they are an error naming both.
     ///
     /// `lookup` returns a variable's raw value, or `None` when it is unset: read the
     /// process environment with `|name| std::env::var_os(name)`, not
@@ -564,8 +586,16 @@ impl Client {
             }
         };
         let mut builder = Client::builder();
-        if let Some(url) = get(env::BASE_URL)? {
-            builder = builder.base_url(url);
+        match (get(env::OPS_MANAGER_URL)?, get(env::BASE_URL)?) {
+            (Some(a), Some(b)) if a.trim_end_matches('/') != b.trim_end_matches('/') => {
+                return Err(Error::Config(format!(
+                    "{} and {} are set to different URLs; set one",
+                    env::OPS_MANAGER_URL,
+                    env::BASE_URL
+                )));
+            }
+            (Some(url), _) | (None, Some(url)) => builder = builder.base_url(url),
+            (None, None) => {}
         }
         let pair = |a: &'static str, b: &'static str| -> Result<Option<(String, String)>> {
             match (get(a)?, get(b)?) {

@@ -13,6 +13,7 @@ pub const TOKEN: &str = "cli-test-token";
 pub fn command(base_url: &str, args: &str) -> Command {
     let mut cmd = Command::cargo_bin("atlas-snapshots").expect("the atlas-snapshots binary");
     for var in [
+        env::OPS_MANAGER_URL,
         env::BASE_URL,
         env::CLIENT_ID,
         env::CLIENT_SECRET,
