@@ -119,7 +119,6 @@ async fn https_standin(host: &str) -> (StandIn, String) {
 /// A forward proxy on 127.0.0.1: records the head of each connection's first request,
 /// then relays to the target (absolute-form for http://, a CONNECT tunnel for https://),
 /// which must be on 127.0.0.1.
-#[derive(Clone)]
 struct Proxy {
     addr: SocketAddr,
     heads: Arc<Mutex<Vec<String>>>,
@@ -391,7 +390,8 @@ async fn the_default_client_honours_the_proxy_variables() {
     ];
     for (vars, proxied) in cases {
         let proxy = Proxy::start().await;
-        let mut cmd = cli_support::command(&base_url, &args);
+        let mut cmd = assert_cmd::Command::from_std(cli_support::command(&base_url, &args));
+        cmd.timeout(Duration::from_secs(20));
         for var in &vars {
             let value = if var.eq_ignore_ascii_case("NO_PROXY") {
                 "127.0.0.1".to_owned()
