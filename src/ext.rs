@@ -30,7 +30,8 @@ pub struct Shared {
     pub(crate) envelope: bool,
     pub(crate) deprecation: lifecycle::DeprecationWarnings,
     pub(crate) max_body: usize,
-    pub(crate) user_agent: HeaderValue,
+    /// `None` leaves the user's own client's `User-Agent` alone.
+    pub(crate) user_agent: Option<HeaderValue>,
 }
 
 impl Deref for Inner {

@@ -2,6 +2,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Without TLS the client could only speak plain http:// to loopback: useless against Atlas.
+#[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
+compile_error!(
+    "atlas-snapshots needs a TLS feature: enable `rustls` (the default), `rustls-ring` or `native-tls`"
+);
+
 pub mod ext;
 mod generated;
 

@@ -261,7 +261,11 @@ fn os_env(pairs: &[(&str, &OsStr)]) -> impl Fn(&str) -> Option<OsString> + use<>
 #[test]
 fn from_env_names_a_variable_that_is_set_but_unusable() {
     let not_utf8 = OsStr::from_bytes(b"pw-s3cret\xff");
-    let good: [(&str, &OsStr); 6] = [
+    let good: [(&str, &OsStr); 7] = [
+        (
+            env::OPS_MANAGER_URL,
+            OsStr::new("https://cloud.example.com/"),
+        ),
         (env::BASE_URL, OsStr::new("https://cloud.example.com")),
         (env::CLIENT_ID, OsStr::new("mdb_sa_id")),
         (env::CLIENT_SECRET, OsStr::new("mdb_sa_sk")),
@@ -286,6 +290,85 @@ fn from_env_names_a_variable_that_is_set_but_unusable() {
         }
     }
     assert!(Client::builder_from(os_env(&good)).unwrap().build().is_ok());
+}
+
+#[test]
+fn the_base_url_comes_from_either_variable_and_both_must_agree() {
+    let base_url = |vars: &[(&str, &str)]| {
+        let vars: Vec<(&str, &OsStr)> = vars.iter().map(|(k, v)| (*k, OsStr::new(v))).collect();
+        Client::builder_from(os_env(&vars))?
+            .build()
+            .map(|client| client.base_url().to_owned())
+    };
+    let qa = "https://cloud-qa.mongodb.com";
+    let qa_slash = "https://cloud-qa.mongodb.com/";
+    for (vars, expected) in [
+        (vec![], atlas_snapshots::DEFAULT_BASE_URL),
+        // The Atlas CLI's own profiles carry the trailing slash.
+        (vec![(env::OPS_MANAGER_URL, qa_slash)], qa),
+        (vec![(env::BASE_URL, qa)], qa),
+        (
+            vec![(env::OPS_MANAGER_URL, qa_slash), (env::BASE_URL, qa)],
+            qa,
+        ),
+    ] {
+        assert_eq!(base_url(&vars).unwrap(), expected, "{vars:?}");
+    }
+    let both = [
+        (env::OPS_MANAGER_URL, qa),
+        (env::BASE_URL, "https://cloud.mongodb.com"),
+    ];
+    let message = match base_url(&both) {
+        Err(Error::Config(message)) => message,
+        other => panic!("expected a Config error, got {other:?}"),
+    };
+    assert!(message.contains(env::OPS_MANAGER_URL), "{message}");
+    assert!(message.contains(env::BASE_URL), "{message}");
+}
+
+#[test]
+fn from_env_without_credentials_is_a_config_error_naming_the_variables() {
+    let url = [(env::OPS_MANAGER_URL, "https://cloud-qa.mongodb.com/")];
+    if common::rerun_alone(
+        "from_env_without_credentials_is_a_config_error_naming_the_variables",
+        &url,
+    ) {
+        return;
+    }
+    let message = config_error(Client::from_env());
+    for name in [
+        env::CLIENT_ID,
+        env::CLIENT_SECRET,
+        env::PUBLIC_API_KEY,
+        env::PRIVATE_API_KEY,
+        env::ACCESS_TOKEN,
+    ] {
+        assert!(message.contains(name), "{message}");
+    }
+    // An unsigned client stays an explicit choice.
+    assert!(
+        Client::builder_from(|name| std::env::var_os(name))
+            .unwrap()
+            .build()
+            .is_ok()
+    );
+}
+
+#[test]
+fn from_env_reads_the_atlas_cli_url_and_the_credentials() {
+    let vars = [
+        (env::OPS_MANAGER_URL, "https://cloud-qa.mongodb.com/"),
+        (env::ACCESS_TOKEN, SECRET),
+    ];
+    if common::rerun_alone(
+        "from_env_reads_the_atlas_cli_url_and_the_credentials",
+        &vars,
+    ) {
+        return;
+    }
+    let client = Client::from_env().unwrap();
+    assert_eq!(client.base_url(), "https://cloud-qa.mongodb.com");
+    assert!(!format!("{client:?}").contains(SECRET));
 }
 
 // ----- the CLI -----
@@ -340,6 +423,36 @@ mod cli {
         assert_eq!(code, 2, "{stderr}");
         assert!(!stderr.contains(SECRET), "{stderr}");
         assert_eq!(standin.request_count(), 0, "nothing reached the server");
+    }
+
+    #[tokio::test]
+    async fn without_credentials_the_cli_still_calls_a_server_that_wants_none() {
+        let standin = StandIn::start().await.expect("start the stand-in");
+        common::seed(&standin, 1);
+        let (code, stderr) = run(flex_list(&standin.base_url(), common::FLEX), vec![]).await;
+        assert_eq!(code, 0, "{stderr}");
+        let requests = standin.requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].header("authorization"), None);
+    }
+
+    #[tokio::test]
+    async fn base_url_overrides_url_variables_that_disagree() {
+        let standin = StandIn::start().await.expect("start the stand-in");
+        common::seed(&standin, 1);
+        let url: &'static str = standin.base_url().leak();
+        let vars = vec![
+            (env::OPS_MANAGER_URL, OsStr::new(url)),
+            (env::BASE_URL, OsStr::new("http://127.0.0.1:9")),
+        ];
+        let (code, stderr) = run(flex_list(url, common::FLEX), vars.clone()).await;
+        assert_eq!(code, 0, "{stderr}");
+        // Without the flag, neither wins.
+        let args = flex_list(url, common::FLEX).split_off(2);
+        let (code, stderr) = run(args, vars).await;
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(env::OPS_MANAGER_URL) && stderr.contains(env::BASE_URL));
+        assert_eq!(standin.request_count(), 1);
     }
 
     #[tokio::test]

@@ -164,6 +164,7 @@ impl Signer {
         credentials: Option<Credentials>,
         base_url: &str,
         timeouts: super::config::Timeouts,
+        user_agent: Option<HeaderValue>,
     ) -> Result<Self> {
         if let Some(credentials) = &credentials {
             credentials.check()?;
@@ -183,6 +184,7 @@ impl Signer {
                 client_secret,
                 base_url,
                 timeouts,
+                user_agent,
             ))),
         })
     }

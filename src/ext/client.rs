@@ -11,7 +11,7 @@ use super::{
     lifecycle::{LifecycleHeaders, Operation},
     pagination::{PageView, Paginated},
     retry::RateLimit,
-    wire::{CallRecord, CallState},
+    wire::{CallRecord, CallState, WithoutUrlRef as _},
 };
 use crate::{
     generated::{
@@ -431,7 +431,9 @@ fn convert<T>(
         Err(P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e)) => {
             let e = e.without_url();
             Err(Error::Transport {
-                message: e.to_string(),
+                // With its causes: reqwest's own text ("error sending request") does not
+                // say whether DNS, TLS or a proxy failed.
+                message: e.without_url_ref(),
                 attempts,
                 timeout: e.is_timeout(),
                 source: Some(e),

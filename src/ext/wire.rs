@@ -96,7 +96,9 @@ impl ClientHooks<Inner> for crate::generated::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let headers = request.headers_mut();
         headers.remove("api-version");
-        headers.insert(USER_AGENT, self.inner().user_agent.clone());
+        if let Some(agent) = &self.inner().user_agent {
+            headers.insert(USER_AGENT, agent.clone());
+        }
         if let Ok(call) = CALL.try_with(Arc::clone) {
             headers.insert(ACCEPT, HeaderValue::from_static(call.operation.media_type));
             if let Some(content_type) = call.operation.content_type {
@@ -243,7 +245,7 @@ fn describe(f: &Failure) -> String {
 
 /// `reqwest::Error::without_url` takes the error by value; this shows one without its URL
 /// (URLs carry ids, not secrets, but logs need neither).
-trait WithoutUrlRef {
+pub(crate) trait WithoutUrlRef {
     fn without_url_ref(&self) -> String;
 }
 

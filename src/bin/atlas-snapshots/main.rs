@@ -24,7 +24,7 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{Client, DeprecationNotice, Error};
+use atlas_snapshots::{Client, DeprecationNotice, Error, env};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::output::Format;
@@ -34,14 +34,17 @@ use crate::output::Format;
 /// Credentials come from the environment, as for the Atlas CLI: a service account
 /// (MONGODB_ATLAS_CLIENT_ID + MONGODB_ATLAS_CLIENT_SECRET), an API key
 /// (MONGODB_ATLAS_PUBLIC_API_KEY + MONGODB_ATLAS_PRIVATE_API_KEY) or a token
-/// (MONGODB_ATLAS_ACCESS_TOKEN); MONGODB_ATLAS_BASE_URL sets where Atlas is.
+/// (MONGODB_ATLAS_ACCESS_TOKEN). MONGODB_ATLAS_OPS_MANAGER_URL (the Atlas CLI's name) or
+/// MONGODB_ATLAS_BASE_URL sets where Atlas is; with no credentials set, requests go
+/// unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.
 ///
 /// Exit codes: 0 success; 2 invalid arguments or configuration (nothing sent);
 /// 3 Atlas answered with an error; 4 transport failure or timeout.
 #[derive(Debug, Parser)]
 #[command(name = "atlas-snapshots", version, max_term_width = 100)]
 struct Cli {
-    /// Where Atlas is (overrides MONGODB_ATLAS_BASE_URL), e.g. https://cloud.mongodb.com
+    /// Where Atlas is (overrides MONGODB_ATLAS_OPS_MANAGER_URL and MONGODB_ATLAS_BASE_URL),
+    /// e.g. https://cloud.mongodb.com
     #[arg(long, value_name = "URL", global = true)]
     base_url: Option<String>,
 
@@ -282,9 +285,18 @@ fn deprecation(notice: &DeprecationNotice) -> String {
 }
 
 fn client(cli: &Cli) -> Result<Client, Error> {
-    let mut builder = Client::builder_from(|name| std::env::var_os(name))?
-        .envelope(cli.envelope)
-        .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
+    // --base-url wins over the URL variables, even two that disagree.
+    let url_flag = cli.base_url.is_some();
+    let mut builder = Client::builder_from(|name| {
+        let url_variable = name == env::OPS_MANAGER_URL || name == env::BASE_URL;
+        if url_flag && url_variable {
+            None
+        } else {
+            std::env::var_os(name)
+        }
+    })?
+    .envelope(cli.envelope)
+    .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
     if let Some(url) = &cli.base_url {
         builder = builder.base_url(url.clone());
     }

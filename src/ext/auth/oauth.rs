@@ -17,7 +17,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use reqwest::{
     StatusCode,
-    header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue},
+    header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT},
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
@@ -64,6 +64,8 @@ pub(crate) struct TokenCache {
     /// The client's timeouts: each token or revoke request gets the attempt timeout, and
     /// `revoke()` (which runs outside any call) the total one too.
     timeouts: Timeouts,
+    /// The client's, so the token endpoint sees the same `User-Agent` as the API.
+    user_agent: Option<HeaderValue>,
     current: RwLock<Option<Token>>,
     /// Held while fetching: later callers wait and then share what it fetched, or how it
     /// failed.
@@ -171,6 +173,7 @@ impl TokenCache {
         client_secret: SecretString,
         base_url: &str,
         timeouts: Timeouts,
+        user_agent: Option<HeaderValue>,
     ) -> Self {
         // RFC 6749 §2.3.1: id and secret are form-encoded before Basic, so a ':' in the
         // id cannot end it early and non-ASCII arrives as UTF-8.
@@ -190,6 +193,7 @@ impl TokenCache {
             revoke_url: format!("{base}/api/oauth/revoke"),
             basic,
             timeouts,
+            user_agent,
             current: RwLock::new(None),
             fetch: tokio::sync::Mutex::default(),
         }
@@ -258,6 +262,10 @@ impl TokenCache {
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, FORM)
             .body(body);
+        let request = match &self.user_agent {
+            Some(agent) => request.header(USER_AGENT, agent.clone()),
+            None => request,
+        };
         match self.timeouts.attempt {
             Some(timeout) => request.timeout(timeout),
             None => request,
