@@ -5,6 +5,8 @@
 
 #[path = "build/emit.rs"]
 mod emit;
+#[path = "build/renames.rs"]
+mod renames;
 #[path = "build/transforms.rs"]
 mod transforms;
 
@@ -13,7 +15,13 @@ use std::{env, fs, path::PathBuf};
 const SPEC: &str = "spec/openapi.yaml";
 
 fn main() {
-    for input in [SPEC, "build/transforms.rs", "build/emit.rs", "build.rs"] {
+    for input in [
+        SPEC,
+        "build/transforms.rs",
+        "build/emit.rs",
+        "build/renames.rs",
+        "build.rs",
+    ] {
         println!("cargo::rerun-if-changed={input}");
     }
     if let Err(e) = generate() {
@@ -34,7 +42,8 @@ fn generate() -> Result<(), String> {
     transforms::fence_description_code_as_text(&mut spec);
     transforms::normalize_media_types(&mut spec);
     transforms::relax_error_parameters(&mut spec);
-    let open_enums = transforms::extract_open_enums(&mut spec);
+    let mut open_enums = transforms::extract_open_enums(&mut spec);
+    renames::apply(&mut spec, &mut open_enums)?;
     transforms::relax_response_constraints(&mut spec, &[]);
     transforms::hoist_path_parameters(&mut spec)?;
 

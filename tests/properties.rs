@@ -22,8 +22,8 @@ use atlas_snapshots::{
     },
     standin::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, StandIn, sample},
     types::{
-        ApiError, FlexBackupSnapshot20241113, PaginatedApiAtlasFlexBackupSnapshot20241113View,
-        PaginatedApiAtlasServerlessBackupSnapshotView, ServerlessBackupSnapshot,
+        ApiError, FlexBackupSnapshot, FlexBackupSnapshotPage, ServerlessBackupSnapshot,
+        ServerlessBackupSnapshotPage,
     },
 };
 use chrono::{DateTime, Utc};
@@ -298,9 +298,9 @@ proptest! {
         *w.body.lock().unwrap() = bytes.clone();
         let expect = [
             decodes::<ServerlessBackupSnapshot>(&bytes),
-            decodes::<PaginatedApiAtlasServerlessBackupSnapshotView>(&bytes),
-            decodes::<FlexBackupSnapshot20241113>(&bytes),
-            decodes::<PaginatedApiAtlasFlexBackupSnapshot20241113View>(&bytes),
+            decodes::<ServerlessBackupSnapshotPage>(&bytes),
+            decodes::<FlexBackupSnapshot>(&bytes),
+            decodes::<FlexBackupSnapshotPage>(&bytes),
         ];
         // A success that is an Atlas error document is that error, whatever else it fits.
         let error_document = bytes.windows(11).any(|w| w == br#""errorCode""#)

@@ -19,9 +19,8 @@ use crate::{
         operations::{self, spec_operation},
     },
     types::{
-        ApiError, ClusterName, FlexBackupSnapshot20241113, GroupId,
-        PaginatedApiAtlasFlexBackupSnapshot20241113View,
-        PaginatedApiAtlasServerlessBackupSnapshotView, ServerlessBackupSnapshot, SnapshotId,
+        ApiError, ClusterName, FlexBackupSnapshot, FlexBackupSnapshotPage, GroupId,
+        ServerlessBackupSnapshot, ServerlessBackupSnapshotPage, SnapshotId,
     },
 };
 
@@ -223,7 +222,7 @@ impl Client {
             group_id: &str,
             cluster_name: &str,
             page: PageRequest,
-        ) -> Result<Response<PaginatedApiAtlasServerlessBackupSnapshotView>> {
+        ) -> Result<Response<ServerlessBackupSnapshotPage>> {
             let group_id = param::<GroupId>("group_id", group_id)?;
             let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
             let (page_num, items_per_page) = page.check()?;
@@ -245,7 +244,7 @@ impl Client {
             group_id: &str,
             cluster_name: &str,
             snapshot_id: &str,
-        ) -> Result<Response<FlexBackupSnapshot20241113>> {
+        ) -> Result<Response<FlexBackupSnapshot>> {
             let request = self
                 .raw
                 .get_flex_backup_snapshot()
@@ -263,7 +262,7 @@ impl Client {
             group_id: &str,
             cluster_name: &str,
             page: PageRequest,
-        ) -> Result<Response<PaginatedApiAtlasFlexBackupSnapshot20241113View>> {
+        ) -> Result<Response<FlexBackupSnapshotPage>> {
             let group_id = param::<GroupId>("group_id", group_id)?;
             let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
             let (page_num, items_per_page) = page.check()?;
@@ -288,7 +287,7 @@ impl Client {
         &'a self,
         group_id: &'a str,
         cluster_name: &'a str,
-    ) -> Paginated<'a, PaginatedApiAtlasServerlessBackupSnapshotView> {
+    ) -> Paginated<'a, ServerlessBackupSnapshotPage> {
         #[allow(deprecated)]
         Paginated::new(move |page| {
             Box::pin(self.list_serverless_backup_snapshots(group_id, cluster_name, page))
@@ -311,7 +310,7 @@ impl Client {
         &'a self,
         group_id: &'a str,
         cluster_name: &'a str,
-    ) -> Paginated<'a, PaginatedApiAtlasFlexBackupSnapshot20241113View> {
+    ) -> Paginated<'a, FlexBackupSnapshotPage> {
         Paginated::new(move |page| {
             Box::pin(self.list_flex_backup_snapshots(group_id, cluster_name, page))
         })
@@ -458,15 +457,15 @@ pub(crate) fn api_error(operation: &'static Operation, failure: ApiFailure) -> E
     }
 }
 
-impl PageView for PaginatedApiAtlasServerlessBackupSnapshotView {
+impl PageView for ServerlessBackupSnapshotPage {
     type Item = ServerlessBackupSnapshot;
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
         (self.results, self.total_count.map(i64::from))
     }
 }
 
-impl PageView for PaginatedApiAtlasFlexBackupSnapshot20241113View {
-    type Item = FlexBackupSnapshot20241113;
+impl PageView for FlexBackupSnapshotPage {
+    type Item = FlexBackupSnapshot;
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
         (self.results, self.total_count.map(i64::from))
     }

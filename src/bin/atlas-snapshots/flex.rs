@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot20241113};
+use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot};
 
 use crate::{
     Failure, SnapshotCommand,
@@ -10,7 +10,7 @@ use crate::{
     output::{self, Format, NONE, Row},
 };
 
-impl Snapshot for FlexBackupSnapshot20241113 {
+impl Snapshot for FlexBackupSnapshot {
     /// Flex snapshots have no type and no size; their time is when they were scheduled
     /// (or, failing that, started).
     fn row(&self) -> Row {
