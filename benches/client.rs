@@ -306,11 +306,7 @@ fn same(b: ClientBuilder) -> ClientBuilder {
 
 /// No connect, attempt or total timeout: what the timers cost under concurrency.
 fn no_timeouts(b: ClientBuilder) -> ClientBuilder {
-    b.timeouts(atlas_snapshots::Timeouts {
-        connect: None,
-        attempt: None,
-        total: None,
-    })
+    b.timeouts(atlas_snapshots::Timeouts::none())
 }
 
 /// The sequential variants, named as in the tables; the floor first.

@@ -91,10 +91,7 @@ async fn the_envelope_gives_identical_results() {
     assert_eq!(*a, *b);
     assert_eq!(a.body(), b.body(), "the content is handed on as received");
 
-    let page = PageRequest {
-        page_num: 2,
-        items_per_page: 3,
-    };
+    let page = PageRequest::new(2, 3);
     let a = plain
         .list_flex_backup_snapshots(GROUP, FLEX, page)
         .await

@@ -8,8 +8,7 @@ mod common;
 use std::time::Duration;
 
 use atlas_snapshots::{
-    Error,
-    ext::pagination::DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_PAGES, Error,
     standin::{Fault, StandIn},
 };
 use common::*;

@@ -336,10 +336,7 @@ fn client(base_url: &str, token: &str) -> atlas_snapshots::ClientBuilder {
 const G: &str = sample::GROUP_ID;
 /// Prism mock answers any well-formed ids; these are only well-formed.
 const SNAP: &str = "65715f1a2b3c4d5e00000000";
-const PAGE: PageRequest = PageRequest {
-    page_num: 1,
-    items_per_page: 100,
-};
+const PAGE: PageRequest = PageRequest::new(1, 100);
 
 /// What Prism's generated serverless snapshot breaks: the spec's example-less
 /// `mongodVersion` becomes `"string"`, which fails the spec's own pattern.
@@ -462,14 +459,7 @@ async fn mock_flex_list_decodes_what_prism_serves() {
     let client = client(&prism.url, "any").build().expect("client");
 
     let r = client
-        .list_flex_backup_snapshots(
-            G,
-            "Flex0",
-            PageRequest {
-                page_num: 3,
-                items_per_page: 500,
-            },
-        )
+        .list_flex_backup_snapshots(G, "Flex0", PageRequest::new(3, 500))
         .await
         .unwrap_or_else(|e| panic!("list_flex_backup_snapshots: {e:?}"));
     assert_eq!(r.status(), StatusCode::OK);
@@ -837,14 +827,7 @@ async fn proxy_every_operation_answers_within_the_spec() {
     assert_eq!(r.id.as_deref(), Some(fid.as_str()));
 
     let r = c
-        .list_flex_backup_snapshots(
-            G,
-            FLEX,
-            PageRequest {
-                page_num: 2,
-                items_per_page: 2,
-            },
-        )
+        .list_flex_backup_snapshots(G, FLEX, PageRequest::new(2, 2))
         .await
         .expect("list flex");
     assert_eq!(

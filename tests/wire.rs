@@ -145,14 +145,7 @@ async fn bad_ids_are_refused_before_anything_is_sent() {
         }
     }
     let list = client
-        .list_flex_backup_snapshots(
-            GROUP,
-            FLEX,
-            PageRequest {
-                page_num: 1,
-                items_per_page: 501,
-            },
-        )
+        .list_flex_backup_snapshots(GROUP, FLEX, PageRequest::new(1, 501))
         .await;
     assert!(matches!(
         list,

@@ -146,7 +146,16 @@ where
 }
 
 /// One page of a list call: which page and how many items it may hold (1 to 500).
+///
+/// ```
+/// use atlas_snapshots::PageRequest;
+///
+/// let third = PageRequest::new(3, 50);
+/// assert_eq!((third.page_num, third.items_per_page), (3, 50));
+/// assert_eq!(PageRequest::default(), PageRequest::new(1, 100));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PageRequest {
     /// 1-based page number.
     pub page_num: u32,
@@ -155,15 +164,22 @@ pub struct PageRequest {
 }
 
 impl Default for PageRequest {
+    /// The first page of 100 items, as Atlas pages without parameters.
     fn default() -> Self {
-        PageRequest {
-            page_num: 1,
-            items_per_page: 100,
-        }
+        PageRequest::new(1, 100)
     }
 }
 
 impl PageRequest {
+    /// Page `page_num` (1-based) of `items_per_page` items; both are checked when the
+    /// call is made.
+    pub const fn new(page_num: u32, items_per_page: u32) -> Self {
+        PageRequest {
+            page_num,
+            items_per_page,
+        }
+    }
+
     fn check(self) -> Result<(std::num::NonZeroU64, std::num::NonZeroU64)> {
         let invalid = |parameter, reason: &str| Error::InvalidArgument {
             parameter,

@@ -24,6 +24,7 @@ type FetchPage<'a, P> = Box<dyn Fn(PageRequest) -> PageFuture<'a, P> + Send + Sy
 
 /// One fetched page.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// 1-based page number.
     pub page_num: u32,
@@ -112,10 +113,7 @@ where
                 });
             }
             let page_num = st.fetched + 1;
-            let request = PageRequest {
-                page_num,
-                items_per_page: st.size,
-            };
+            let request = PageRequest::new(page_num, st.size);
             let response = (st.fetch)(request).await?;
             let body = response.body().clone();
             let (items, total_count) = response.into_inner().into_parts();

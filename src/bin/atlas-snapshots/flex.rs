@@ -46,10 +46,7 @@ pub async fn run(
                 let pages = client.flex_backup_snapshots(group, cluster).page_size(size);
                 commands::list_all(pages, format, out).await
             } else {
-                let page = PageRequest {
-                    page_num: 1,
-                    items_per_page: size,
-                };
+                let page = PageRequest::new(1, size);
                 commands::list(
                     client.list_flex_backup_snapshots(group, cluster, page),
                     format,
