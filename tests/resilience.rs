@@ -308,7 +308,7 @@ async fn a_wrong_content_type_with_a_json_body_is_accepted_once() {
         .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(0))
         .await
         .unwrap();
-    assert_eq!(got.id.as_deref(), Some(flex_id(0).as_str()));
+    assert_eq!(got.value().id.as_deref(), Some(flex_id(0).as_str()));
     assert_eq!(got.headers()["content-type"], "text/plain");
     assert_eq!((got.attempts(), standin.request_count()), (1, 1));
 }

@@ -1,7 +1,7 @@
 //! The public client: one method per operation of the spec, each validating its
 //! parameters before anything is sent and returning this crate's [`Error`].
 
-use std::{fmt, ops::Deref, str::FromStr};
+use std::{fmt, str::FromStr};
 
 use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::{StatusCode, header::HeaderMap};
@@ -32,7 +32,8 @@ use crate::{
 /// let client = atlas_snapshots::Client::from_env()?;
 /// let snapshot = client
 ///     .get_flex_backup_snapshot("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0", "6a1b2c3d4e5f6a7b8c9d0e1f")
-///     .await?;
+///     .await?
+///     .into_inner();
 /// println!("{:?} {:?}", snapshot.status, snapshot.mongo_db_version);
 /// # Ok(()) }
 /// ```
@@ -50,8 +51,24 @@ impl fmt::Debug for Client {
     }
 }
 
-/// A successful answer: the typed value (also reachable through `Deref`) with the
-/// status, headers and lifecycle facts it came with.
+/// A successful answer: the typed value with the status, headers and lifecycle facts it
+/// came with.
+///
+/// The value is reached through [`Response::value`] (or `as_ref()`), never by `Deref`:
+/// a snapshot's own `status` field (Atlas's snapshot status) and [`Response::status`]
+/// (the HTTP status) would otherwise read alike.
+///
+/// ```no_run
+/// # async fn run(client: atlas_snapshots::Client) -> atlas_snapshots::Result<()> {
+/// let response = client
+///     .get_flex_backup_snapshot("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0", "6a1b2c3d4e5f6a7b8c9d0e1f")
+///     .await?;
+/// println!("HTTP {} after {} attempt(s)", response.status(), response.attempts());
+/// println!("snapshot {:?}", response.value().status);
+/// let (snapshot, meta) = response.into_parts();
+/// println!("{:?} {:?}", snapshot.id, meta.rate_limit());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Response<T> {
     value: T,
@@ -64,8 +81,35 @@ pub struct Response<T> {
 
 impl<T> Response<T> {
     /// The typed value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The typed value, without the rest of the answer.
     pub fn into_inner(self) -> T {
         self.value
+    }
+
+    /// The typed value and the rest of the answer (status, headers, body, lifecycle,
+    /// attempts) as a `Response<()>`, to keep both without cloning.
+    pub fn into_parts(self) -> (T, Response<()>) {
+        let Response {
+            value,
+            body,
+            status,
+            headers,
+            lifecycle,
+            attempts,
+        } = self;
+        let meta = Response {
+            value: (),
+            body,
+            status,
+            headers,
+            lifecycle,
+            attempts,
+        };
+        (value, meta)
     }
 
     /// The JSON body as received, for callers that want Atlas's exact text, unknown
@@ -101,9 +145,8 @@ impl<T> Response<T> {
     }
 }
 
-impl<T> Deref for Response<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
+impl<T> AsRef<T> for Response<T> {
+    fn as_ref(&self) -> &T {
         &self.value
     }
 }

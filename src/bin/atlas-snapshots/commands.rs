@@ -34,7 +34,7 @@ pub async fn get<T: Snapshot>(
     let response = call.await?;
     match format {
         Format::Json => output::json(out, parse(response.body())?)?,
-        Format::Table => Table::default().rows(out, &[response.row()])?,
+        Format::Table => Table::default().rows(out, &[response.value().row()])?,
     }
     Ok(())
 }
