@@ -342,18 +342,27 @@ impl Client {
     #[deprecated(
         note = "pages through list_serverless_backup_snapshots; use flex_backup_snapshots"
     )]
-    pub fn serverless_backup_snapshots<'a>(
-        &'a self,
-        group_id: &'a str,
-        cluster_name: &'a str,
-    ) -> Paginated<'a, ServerlessBackupSnapshotPage> {
-        #[allow(deprecated)]
+    pub fn serverless_backup_snapshots(
+        &self,
+        group_id: impl Into<String>,
+        cluster_name: impl Into<String>,
+    ) -> Paginated<ServerlessBackupSnapshotPage> {
+        let (client, group_id, cluster_name) = (self.clone(), group_id.into(), cluster_name.into());
         Paginated::new(move |page| {
-            Box::pin(self.list_serverless_backup_snapshots(group_id, cluster_name, page))
+            let (client, group_id, cluster_name) =
+                (client.clone(), group_id.clone(), cluster_name.clone());
+            Box::pin(async move {
+                #[allow(deprecated)]
+                client
+                    .list_serverless_backup_snapshots(&group_id, &cluster_name, page)
+                    .await
+            })
         })
     }
 
     /// Every snapshot of a Flex cluster, fetched a page at a time as the stream is read.
+    /// The stream owns a clone of the client and the ids, so it can be returned or
+    /// spawned; the ids are checked when the first page is fetched.
     ///
     /// ```no_run
     /// # async fn run(client: atlas_snapshots::Client) -> atlas_snapshots::Result<()> {
@@ -365,13 +374,20 @@ impl Client {
     /// println!("{} snapshots", all.len());
     /// # Ok(()) }
     /// ```
-    pub fn flex_backup_snapshots<'a>(
-        &'a self,
-        group_id: &'a str,
-        cluster_name: &'a str,
-    ) -> Paginated<'a, FlexBackupSnapshotPage> {
+    pub fn flex_backup_snapshots(
+        &self,
+        group_id: impl Into<String>,
+        cluster_name: impl Into<String>,
+    ) -> Paginated<FlexBackupSnapshotPage> {
+        let (client, group_id, cluster_name) = (self.clone(), group_id.into(), cluster_name.into());
         Paginated::new(move |page| {
-            Box::pin(self.list_flex_backup_snapshots(group_id, cluster_name, page))
+            let (client, group_id, cluster_name) =
+                (client.clone(), group_id.clone(), cluster_name.clone());
+            Box::pin(async move {
+                client
+                    .list_flex_backup_snapshots(&group_id, &cluster_name, page)
+                    .await
+            })
         })
     }
 
