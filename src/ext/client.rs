@@ -532,6 +532,9 @@ pub(crate) fn api_error(operation: &'static Operation, failure: ApiFailure) -> E
     }
 }
 
+impl super::pagination::sealed::Sealed for ServerlessBackupSnapshotPage {}
+impl super::pagination::sealed::Sealed for FlexBackupSnapshotPage {}
+
 impl PageView for ServerlessBackupSnapshotPage {
     type Item = ServerlessBackupSnapshot;
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {

@@ -11,12 +11,20 @@ use super::{
 };
 
 /// A list operation's page type: its items and Atlas's `totalCount`.
-pub trait PageView {
+///
+/// Sealed: only this crate's page types implement it (a [`Paginated`] is only made by
+/// the client), so methods can be added to it without breaking anyone.
+pub trait PageView: sealed::Sealed {
     /// One item of the page. Comparable, so that a page repeating the one before it
     /// is noticed (see [`Paginated`]).
     type Item: Clone + PartialEq;
     /// The items and `totalCount` (absent when `includeCount=false`).
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>);
+}
+
+pub(crate) mod sealed {
+    /// Implemented beside each [`PageView`](super::PageView) impl, in `client.rs`.
+    pub trait Sealed {}
 }
 
 // Owned, `'static` futures: a stream holds a clone of the client, so it can be spawned

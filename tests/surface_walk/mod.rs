@@ -646,7 +646,8 @@ fn notable_attrs(attrs: &[syn::Attribute]) -> Vec<String> {
         .collect()
 }
 
-/// `<T>`, `<P: PageView>`: the item's generic parameters, where it has any.
+/// `<T>`, `<P: PageView>`: the item's generic parameters, where it has any, and a
+/// trait's supertraits.
 fn generics(item: &syn::Item) -> String {
     let generics = match item {
         syn::Item::Enum(i) => &i.generics,
@@ -655,11 +656,18 @@ fn generics(item: &syn::Item) -> String {
         syn::Item::Type(i) => &i.generics,
         _ => return String::new(),
     };
-    if generics.params.is_empty() {
+    let mut out = if generics.params.is_empty() {
         String::new()
     } else {
         text(generics)
+    };
+    // A trait's supertraits: a sealed one says so.
+    if let syn::Item::Trait(t) = item
+        && !t.supertraits.is_empty()
+    {
+        write!(out, ": {}", text(&t.supertraits)).unwrap();
     }
+    out
 }
 
 fn kind(item: &syn::Item) -> &'static str {
