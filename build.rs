@@ -8,6 +8,8 @@
 mod emit;
 #[path = "build/pipeline.rs"]
 mod pipeline;
+#[path = "build/renames.rs"]
+mod renames;
 #[path = "build/transforms.rs"]
 mod transforms;
 
@@ -29,6 +31,7 @@ fn main() {
         "build/transforms.rs",
         "build/emit.rs",
         "build/pipeline.rs",
+        "build/renames.rs",
         "build.rs",
     ] {
         println!("cargo::rerun-if-changed={input}");

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{emit, transforms};
+use super::{emit, renames, transforms};
 
 /// What build.rs writes to `OUT_DIR`.
 pub struct Generated {
@@ -36,7 +36,8 @@ pub fn generate(
     transforms::merge_error_bodies(&mut spec)?;
     transforms::inline_oneof_parents(&mut spec);
     transforms::relax_error_parameters(&mut spec);
-    let open_enums = transforms::extract_open_enums(&mut spec)?;
+    let mut open_enums = transforms::extract_open_enums(&mut spec)?;
+    renames::apply(&mut spec, &mut open_enums)?;
     transforms::relax_response_constraints(&mut spec, &[]);
     transforms::hoist_path_parameters(&mut spec, patterns)?;
 

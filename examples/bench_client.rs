@@ -20,7 +20,7 @@ use std::{process::ExitCode, time::Instant};
 use atlas_snapshots::{
     Client, Credentials,
     standin::{FLEX_MEDIA_TYPE, sample},
-    types::FlexBackupSnapshot20241113,
+    types::FlexBackupSnapshot,
 };
 
 fn usage() -> ExitCode {
@@ -165,7 +165,7 @@ async fn run_floor(base_url: &str, token: &str, calls: u32) -> ExitCode {
             .bytes()
             .await
             .map_err(|e| e.to_string())?;
-        serde_json::from_slice::<FlexBackupSnapshot20241113>(&body).map_err(|e| e.to_string())
+        serde_json::from_slice::<FlexBackupSnapshot>(&body).map_err(|e| e.to_string())
     })
     .await
 }

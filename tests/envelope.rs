@@ -247,11 +247,11 @@ async fn snapshots_that_mention_an_error_code_still_decode() {
             .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(i))
             .await
             .unwrap();
-        assert_eq!(got.id.as_deref(), Some(&*flex_id(i)));
+        assert_eq!(got.value().id.as_deref(), Some(&*flex_id(i)));
     }
     let page = client
         .list_flex_backup_snapshots(GROUP, FLEX, PageRequest::default())
         .await
         .unwrap();
-    assert_eq!(page.results.len(), 2);
+    assert_eq!(page.value().results.len(), 2);
 }

@@ -584,11 +584,9 @@ async fn client_with_a_token(server: &Server, timeouts: Timeouts) -> Client {
 async fn revoke_gives_up_on_a_silent_endpoint_at_the_attempt_timeout() {
     bounded(30, async {
         let server = serve(token_reply(GOOD_TOKEN), Reply::Silent).await;
-        let timeouts = Timeouts {
-            connect: Some(Duration::from_secs(5)),
-            attempt: Some(Duration::from_millis(300)),
-            total: None,
-        };
+        let timeouts = Timeouts::none()
+            .with_connect(Some(Duration::from_secs(5)))
+            .with_attempt(Some(Duration::from_millis(300)));
         let client = client_with_a_token(&server, timeouts).await;
         let started = Instant::now();
         let error = client.revoke_token().await.unwrap_err();
@@ -605,11 +603,9 @@ async fn revoke_gives_up_on_a_silent_endpoint_at_the_attempt_timeout() {
 async fn revoke_gives_up_on_a_silent_endpoint_at_the_total_timeout() {
     bounded(30, async {
         let server = serve(token_reply(GOOD_TOKEN), Reply::Silent).await;
-        let timeouts = Timeouts {
-            connect: Some(Duration::from_secs(5)),
-            attempt: None,
-            total: Some(Duration::from_millis(500)),
-        };
+        let timeouts = Timeouts::none()
+            .with_connect(Some(Duration::from_secs(5)))
+            .with_total(Some(Duration::from_millis(500)));
         let client = client_with_a_token(&server, timeouts).await;
         let started = Instant::now();
         let error = client.revoke_token().await.unwrap_err();
@@ -637,11 +633,7 @@ async fn revoke_reads_no_more_than_the_body_cap() {
                 )),
             )
             .await;
-            let timeouts = Timeouts {
-                connect: Some(Duration::from_secs(5)),
-                attempt: None,
-                total: None,
-            };
+            let timeouts = Timeouts::none().with_connect(Some(Duration::from_secs(5)));
             let client = client_with_a_token(&server, timeouts).await;
             let error = client.revoke_token().await.unwrap_err();
             assert!(

@@ -8,9 +8,9 @@ mod common;
 use std::time::Duration;
 
 use atlas_snapshots::{
-    Error,
-    ext::pagination::DEFAULT_MAX_PAGES,
+    Client, DEFAULT_MAX_PAGES, Error, Paginated,
     standin::{Fault, StandIn},
+    types::FlexBackupSnapshotPage,
 };
 use common::*;
 use futures::{StreamExt, TryStreamExt};
@@ -195,4 +195,57 @@ async fn max_pages_is_at_least_one() {
         "{err:?}"
     );
     assert_eq!(standin.request_count(), 1);
+}
+
+/// A pager over a cluster named by a `String` that the function drops before returning:
+/// the stream holds what it needs.
+fn every_flex_snapshot(client: &Client) -> Paginated<FlexBackupSnapshotPage> {
+    let cluster = String::from(FLEX);
+    client.flex_backup_snapshots(GROUP, cluster).page_size(4)
+}
+
+#[tokio::test]
+async fn a_pager_can_be_returned_and_its_stream_spawned() {
+    let standin = standin(10).await;
+    let client = client(&standin);
+    let pages = every_flex_snapshot(&client);
+    drop(client);
+    let task = tokio::spawn(pages.pages().try_collect::<Vec<_>>());
+    let pages = tokio::time::timeout(BOUND, task)
+        .await
+        .expect("paging ends")
+        .expect("the task ran")
+        .expect("every page arrives");
+    let sizes: Vec<(u32, usize)> = pages.iter().map(|p| (p.page_num, p.items.len())).collect();
+    assert_eq!(sizes, [(1, 4), (2, 4), (3, 2)]);
+    let ids: Vec<_> = pages
+        .iter()
+        .flat_map(|p| &p.items)
+        .map(|s| s.id.clone().unwrap())
+        .collect();
+    let expected: Vec<_> = (0..10).map(flex_id).collect();
+    assert_eq!(ids, expected, "every snapshot once, in order");
+    assert_eq!(standin.request_count(), 3);
+}
+
+#[tokio::test]
+async fn a_spawned_items_stream_reports_a_bad_id_as_its_first_item() {
+    let standin = standin(3).await;
+    let client = client(&standin);
+    let items = client.flex_backup_snapshots("not-a-group", FLEX).items();
+    let first = tokio::spawn(async move { std::pin::pin!(items).next().await })
+        .await
+        .expect("the task ran")
+        .expect("one item");
+    assert!(
+        matches!(
+            first,
+            Err(Error::InvalidArgument {
+                parameter: "group_id",
+                ..
+            })
+        ),
+        "{first:?}"
+    );
+    assert_eq!(standin.request_count(), 0, "nothing sent for a bad id");
 }

@@ -42,8 +42,22 @@ pub mod env {
 /// How long a call may take. `None` means no limit of that kind.
 ///
 /// Defaults: connect 10 s; each attempt 30 s (from sending to the last byte of the
-/// body); the whole call, retries and their waits included, 120 s.
+/// body); the whole call, retries and their waits included, 120 s. Built from
+/// [`Timeouts::default`] or [`Timeouts::none`] and the `with_*` setters, so a new kind
+/// of timeout can be added without breaking your code:
+///
+/// ```
+/// use std::time::Duration;
+/// use atlas_snapshots::Timeouts;
+///
+/// let t = Timeouts::default()
+///     .with_attempt(Some(Duration::from_secs(20)))
+///     .with_total(None);
+/// assert_eq!(t.connect, Some(Duration::from_secs(10)));
+/// assert_eq!((t.attempt, t.total), (Some(Duration::from_secs(20)), None));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Establishing a connection (TCP and TLS).
     pub connect: Option<Duration>,
@@ -60,6 +74,35 @@ impl Default for Timeouts {
             attempt: Some(Duration::from_secs(30)),
             total: Some(Duration::from_secs(120)),
         }
+    }
+}
+
+impl Timeouts {
+    /// No limits of any kind.
+    pub const fn none() -> Self {
+        Timeouts {
+            connect: None,
+            attempt: None,
+            total: None,
+        }
+    }
+
+    /// Sets [`Timeouts::connect`]; `None` for no limit.
+    pub const fn with_connect(mut self, connect: Option<Duration>) -> Self {
+        self.connect = connect;
+        self
+    }
+
+    /// Sets [`Timeouts::attempt`]; `None` for no limit.
+    pub const fn with_attempt(mut self, attempt: Option<Duration>) -> Self {
+        self.attempt = attempt;
+        self
+    }
+
+    /// Sets [`Timeouts::total`]; `None` for no limit.
+    pub const fn with_total(mut self, total: Option<Duration>) -> Self {
+        self.total = total;
+        self
     }
 }
 

@@ -130,6 +130,7 @@ pub enum Error {
 
 /// An error answer from Atlas: status, headers and the parsed Atlas error body.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiFailure {
     /// HTTP status.
     pub status: StatusCode,

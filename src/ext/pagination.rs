@@ -11,7 +11,10 @@ use super::{
 };
 
 /// A list operation's page type: its items and Atlas's `totalCount`.
-pub trait PageView {
+///
+/// Sealed: only this crate's page types implement it (a [`Paginated`] is only made by
+/// the client), so methods can be added to it without breaking anyone.
+pub trait PageView: sealed::Sealed {
     /// One item of the page. Comparable, so that a page repeating the one before it
     /// is noticed (see [`Paginated`]).
     type Item: Clone + PartialEq;
@@ -19,11 +22,19 @@ pub trait PageView {
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>);
 }
 
-type PageFuture<'a, P> = Pin<Box<dyn Future<Output = Result<Response<P>>> + Send + 'a>>;
-type FetchPage<'a, P> = Box<dyn Fn(PageRequest) -> PageFuture<'a, P> + Send + Sync + 'a>;
+pub(crate) mod sealed {
+    /// Implemented beside each [`PageView`](super::PageView) impl, in `client.rs`.
+    pub trait Sealed {}
+}
+
+// Owned, `'static` futures: a stream holds a clone of the client, so it can be spawned
+// or returned.
+type PageFuture<P> = Pin<Box<dyn Future<Output = Result<Response<P>>> + Send>>;
+type FetchPage<P> = Box<dyn Fn(PageRequest) -> PageFuture<P> + Send + Sync>;
 
 /// One fetched page.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Page<T> {
     /// 1-based page number.
     pub page_num: u32,
@@ -44,8 +55,23 @@ pub struct Page<T> {
 /// `pageNum`), and after [`Paginated::max_pages`] pages when the last of them still
 /// announced more ([`Error::TooManyPages`], decided without another request). Either
 /// error follows the pages before it and ends the stream.
-pub struct Paginated<'a, P: PageView> {
-    fetch: FetchPage<'a, P>,
+///
+/// It owns what it needs (`Send + Sync + 'static`), and so do the streams it turns into:
+///
+/// ```no_run
+/// use atlas_snapshots::{Client, Paginated, types::FlexBackupSnapshotPage};
+///
+/// fn all_snapshots(client: &Client) -> Paginated<FlexBackupSnapshotPage> {
+///     client.flex_backup_snapshots("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0")
+/// }
+///
+/// # async fn run(client: Client) -> atlas_snapshots::Result<()> {
+/// let task = tokio::spawn(all_snapshots(&client).collect());
+/// println!("{} snapshots", task.await.expect("the task ran")?.len());
+/// # Ok(()) }
+/// ```
+pub struct Paginated<P: PageView> {
+    fetch: FetchPage<P>,
     page_size: u32,
     max_pages: u32,
 }
@@ -54,12 +80,14 @@ pub struct Paginated<'a, P: PageView> {
 /// default page size.
 pub const DEFAULT_MAX_PAGES: u32 = 1000;
 
-impl<'a, P> Paginated<'a, P>
+impl<P> Paginated<P>
 where
-    P: PageView + Send + 'a,
-    P::Item: Send + 'a,
+    P: PageView + Send + 'static,
+    P::Item: Send + 'static,
 {
-    pub(crate) fn new(fetch: impl Fn(PageRequest) -> PageFuture<'a, P> + Send + Sync + 'a) -> Self {
+    pub(crate) fn new(
+        fetch: impl Fn(PageRequest) -> PageFuture<P> + Send + Sync + 'static,
+    ) -> Self {
         Paginated {
             fetch: Box::new(fetch),
             page_size: 500,
@@ -81,9 +109,9 @@ where
     }
 
     /// The pages, one request each.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<P::Item>>> + Send + 'a {
-        struct State<'a, P: PageView> {
-            fetch: FetchPage<'a, P>,
+    pub fn pages(self) -> impl Stream<Item = Result<Page<P::Item>>> + Send + 'static {
+        struct State<P: PageView> {
+            fetch: FetchPage<P>,
             size: u32,
             max_pages: u32,
             fetched: u32,
@@ -112,10 +140,7 @@ where
                 });
             }
             let page_num = st.fetched + 1;
-            let request = PageRequest {
-                page_num,
-                items_per_page: st.size,
-            };
+            let request = PageRequest::new(page_num, st.size);
             let response = (st.fetch)(request).await?;
             let body = response.body().clone();
             let (items, total_count) = response.into_inner().into_parts();
@@ -141,7 +166,7 @@ where
     }
 
     /// The items, one at a time.
-    pub fn items(self) -> impl Stream<Item = Result<P::Item>> + Send + 'a {
+    pub fn items(self) -> impl Stream<Item = Result<P::Item>> + Send + 'static {
         self.pages()
             .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
@@ -153,7 +178,7 @@ where
     }
 }
 
-impl<'a, P: PageView> std::fmt::Debug for Paginated<'a, P> {
+impl<P: PageView> std::fmt::Debug for Paginated<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Paginated")
             .field("page_size", &self.page_size)

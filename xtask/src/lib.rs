@@ -21,6 +21,8 @@ pub mod manifest;
 #[path = "../../build/pipeline.rs"]
 pub mod pipeline;
 pub mod probe;
+#[path = "../../build/renames.rs"]
+pub mod renames;
 #[path = "../../build/transforms.rs"]
 pub mod transforms;
 pub mod update;

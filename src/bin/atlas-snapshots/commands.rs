@@ -34,7 +34,7 @@ pub async fn get<T: Snapshot>(
     let response = call.await?;
     match format {
         Format::Json => output::json(out, parse(response.body())?)?,
-        Format::Table => Table::default().rows(out, &[response.row()])?,
+        Format::Table => Table::default().rows(out, &[response.value().row()])?,
     }
     Ok(())
 }
@@ -65,14 +65,14 @@ where
 /// flushed as it arrives: one JSON array of all results as received, or one table.
 /// Nothing is written before the first page; after a failure the JSON array stays
 /// unterminated, so a reader cannot take the snapshots so far for all of them.
-pub async fn list_all<'a, P>(
-    pages: Paginated<'a, P>,
+pub async fn list_all<P>(
+    pages: Paginated<P>,
     format: Format,
     out: &mut impl Write,
 ) -> Result<(), Failure>
 where
-    P: PageView + Send + 'a,
-    P::Item: Snapshot + Send + 'a,
+    P: PageView + Send + 'static,
+    P::Item: Snapshot + Send + 'static,
 {
     let mut progress = Progress::new();
     let mut array = JsonArray::default();

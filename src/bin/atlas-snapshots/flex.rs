@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot20241113};
+use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot};
 
 use crate::{
     Failure, SnapshotCommand,
@@ -10,7 +10,7 @@ use crate::{
     output::{self, Format, NONE, Row},
 };
 
-impl Snapshot for FlexBackupSnapshot20241113 {
+impl Snapshot for FlexBackupSnapshot {
     /// Flex snapshots have no type and no size; their time is when they were scheduled
     /// (or, failing that, started).
     fn row(&self) -> Row {
@@ -46,10 +46,7 @@ pub async fn run(
                 let pages = client.flex_backup_snapshots(group, cluster).page_size(size);
                 commands::list_all(pages, format, out).await
             } else {
-                let page = PageRequest {
-                    page_num: 1,
-                    items_per_page: size,
-                };
+                let page = PageRequest::new(1, size);
                 commands::list(
                     client.list_flex_backup_snapshots(group, cluster, page),
                     format,

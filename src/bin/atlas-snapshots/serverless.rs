@@ -64,10 +64,7 @@ pub async fn run(
                     .page_size(size);
                 commands::list_all(pages, format, out).await
             } else {
-                let page = PageRequest {
-                    page_num: 1,
-                    items_per_page: size,
-                };
+                let page = PageRequest::new(1, size);
                 let call = client.list_serverless_backup_snapshots(group, cluster, page);
                 commands::list(call, format, out).await
             };
