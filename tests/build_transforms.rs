@@ -124,6 +124,21 @@ fn successor_is_none_when_the_link_is_ambiguous_or_unknown() {
 }
 
 #[test]
+fn the_manifest_reads_pins_and_rejects_other_shapes() {
+    let ops = manifest_operations(&json!({"operations": [
+        {"id": "a", "formerly": ["b"], "version": "2024-11-13"},
+        {"id": "c"}
+    ]}))
+    .unwrap();
+    assert_eq!(ops[0].version.as_deref(), Some("2024-11-13"));
+    assert_eq!(ops[1].version, None);
+    assert_eq!(manifest_entry(&ops, "b").map(|m| m.id.as_str()), Some("a"));
+    let err = manifest_operations(&json!({"operations": [{"id": "a", "version": 20241113}]}))
+        .unwrap_err();
+    assert!(err.contains("`version` must be a string"), "{err}");
+}
+
+#[test]
 fn overrides_become_operation_ids() {
     let mut s = spec();
     apply_operation_id_overrides(&mut s);
@@ -388,7 +403,7 @@ fn one_version_is_kept_for_accept_body_and_schema_alike() {
         }),
         Some(json!({vnd("2023-01-01"): schema("OldIn"), vnd("2024-05-30"): schema("NewIn")})),
     );
-    select_versions(&mut s, "2026-12-01");
+    select_versions(&mut s, "2026-12-01", &[]).unwrap();
     let op = &s["paths"]["/x"]["post"];
     // The 200 belonged to 2023-01-01 only: in 2024-05-30 the answer is a 204.
     assert!(op["responses"].get("200").is_none(), "{op}");

@@ -136,7 +136,8 @@ impl Spec {
             let worker = std::thread::Builder::new()
                 .stack_size(STACK)
                 .spawn_scoped(s, move || {
-                    pipeline::generate(spec, today, patterns).map(drop)
+                    // No manifest: every operation gets the version the rule picks.
+                    pipeline::generate(spec, today, &[], patterns).map(drop)
                 })
                 .map_err(|e| format!("cannot start a thread: {e}"))?;
             worker.join().unwrap_or_else(|payload| {
