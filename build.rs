@@ -22,7 +22,7 @@ const PATH_PARAMETERS: &str = "build/path-parameters.yaml";
 /// Its `updated` date picks the version of an operation the manifest does not pin, so a
 /// build does not change with the clock.
 const PROVENANCE: &str = "spec/provenance.yaml";
-/// Each operation's pinned version. It ships with the package; the
+/// Each operation's pinned version and successor. It ships with the package; the
 /// upstream file it names is not read here.
 const MANIFEST: &str = "spec/manifest.yaml";
 

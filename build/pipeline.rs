@@ -16,7 +16,7 @@ pub struct Generated {
     pub operations: String,
 }
 
-/// `manifest` (spec/manifest.yaml's operations) pins versions;
+/// `manifest` (spec/manifest.yaml's operations) pins versions and names successors;
 /// `today` (`YYYY-MM-DD`) picks the version of an operation it does not pin; `patterns`
 /// (decided on the whole upstream by `whole_spec::path_parameter_patterns`) the shared
 /// path-parameter types' patterns.
@@ -29,7 +29,7 @@ pub fn generate(
     // One version per operation before anything reads media types.
     transforms::select_versions(&mut spec, today, manifest)?;
     // The lifecycle facts next: later transforms rewrite media types and ids.
-    let rows = transforms::operation_rows(&spec)?;
+    let rows = transforms::operation_rows(&spec, manifest)?;
     transforms::apply_operation_id_overrides(&mut spec);
     transforms::fence_description_code_as_text(&mut spec);
     transforms::drop_schemaless_json(&mut spec);

@@ -25,7 +25,8 @@ pub struct OperationRow {
     pub deprecated: bool,
     /// `x-sunset` of the success media type, `YYYY-MM-DD`.
     pub sunset: Option<String>,
-    /// The `id` of the operation that replaces this one, resolved from `externalDocs`.
+    /// The method id of the operation that replaces this one, as spec/manifest.yaml
+    /// names it (`successor:`); never guessed from upstream's links.
     pub successor: Option<String>,
     pub docs_url: Option<String>,
 }
@@ -39,7 +40,7 @@ pub struct OpenEnum {
 }
 
 /// One operation of spec/manifest.yaml: build.rs and the xtask read the list with
-/// [`manifest_operations`], so both see the same pins.
+/// [`manifest_operations`], so both see the same pins and successors.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperationSpec {
     /// The current `operationId`.
@@ -48,6 +49,8 @@ pub struct OperationSpec {
     pub formerly: Vec<String>,
     /// The pinned version (`version:`); `None` leaves it to [`choose_version`].
     pub version: Option<String>,
+    /// The manifest `id` of the operation that replaces this deprecated one.
+    pub successor: Option<String>,
 }
 
 impl OperationSpec {
@@ -62,7 +65,8 @@ pub fn manifest_entry<'a>(manifest: &'a [OperationSpec], id: &str) -> Option<&'a
     manifest.iter().find(|m| m.all_ids().any(|i| i == id))
 }
 
-/// Reads spec/manifest.yaml's `operations` (given as JSON): `id`, `formerly`, `version`. An id listed twice is an error: a cut would not know which entry it is.
+/// Reads spec/manifest.yaml's `operations` (given as JSON): `id`, `formerly`, `version`,
+/// `successor`. An id listed twice is an error: a cut would not know which entry it is.
 pub fn manifest_operations(manifest: &Value) -> Result<Vec<OperationSpec>, String> {
     let list = manifest
         .get("operations")
@@ -87,6 +91,7 @@ pub fn manifest_operations(manifest: &Value) -> Result<Vec<OperationSpec>, Strin
         };
         let entry = OperationSpec {
             version: text("version")?,
+            successor: text("successor")?,
             id,
             formerly,
         };
@@ -152,8 +157,12 @@ fn method_id(op: &Value) -> Option<String> {
 }
 
 /// Reads one row per operation, after [`select_versions`] and before any other transform
-/// touches the spec.
-pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
+/// touches the spec. Successors come from `manifest` alone; a successor must be in the
+/// spec too, so the note can name its method.
+pub fn operation_rows(
+    spec: &Value,
+    manifest: &[OperationSpec],
+) -> Result<Vec<OperationRow>, String> {
     let ops = operations(spec);
     let mut rows = Vec::new();
     for (path, method, op) in &ops {
@@ -170,9 +179,22 @@ pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
             .get("requestBody")
             .and_then(vendor_media)
             .map(|(k, _)| k.clone());
-        let successor = match op.pointer("/externalDocs/url").and_then(Value::as_str) {
-            Some(url) => resolve_successor(url, &ops),
+        let successor = match manifest_entry(manifest, &spec_id).and_then(|m| m.successor.as_ref())
+        {
             None => None,
+            Some(s) => {
+                let ids: Vec<&str> = match manifest_entry(manifest, s) {
+                    Some(m) => m.all_ids().collect(),
+                    None => vec![s.as_str()],
+                };
+                let found = ops.iter().find(|(_, _, o)| {
+                    str_field(o, "operationId").is_some_and(|i| ids.contains(&i.as_str()))
+                });
+                let (_, _, o) = found.ok_or_else(|| {
+                    format!("{spec_id}: its successor {s} is not in the spec; vendor it too")
+                })?;
+                method_id(o)
+            }
         };
         rows.push(OperationRow {
             spec_id,
@@ -332,45 +354,6 @@ pub fn select_versions(
         }
     }
     Ok(())
-}
-
-/// Finds the operation an `externalDocs` link points at (`…/operation/<name>`).
-///
-/// Upstream still links the pre-2025-09 ids (`getFlexBackup`, `listFlexBackups`) that
-/// were renamed to `getGroupFlexClusterBackupSnapshot` (override `getFlexBackupSnapshot`),
-/// so an exact match is tried first, then the one live id the old name is a prefix of.
-/// A link that fits no operation, or several, names no successor.
-pub fn resolve_successor(url: &str, ops: &[(String, String, &Value)]) -> Option<String> {
-    let linked = url.rsplit_once("/operation/")?.1.to_ascii_lowercase();
-    let ids = |op: &Value| -> Vec<String> {
-        ["operationId", "x-xgen-operation-id-override"]
-            .iter()
-            .filter_map(|k| str_field(op, k))
-            .collect()
-    };
-    let live = ops
-        .iter()
-        .filter(|(_, _, op)| op.get("deprecated").and_then(Value::as_bool) != Some(true));
-    let exact: Vec<&Value> = live
-        .clone()
-        .filter(|(_, _, op)| ids(op).iter().any(|i| i.to_ascii_lowercase() == linked))
-        .map(|(_, _, op)| *op)
-        .collect();
-    let candidates = if exact.is_empty() {
-        live.filter(|(_, _, op)| {
-            ids(op)
-                .iter()
-                .any(|i| i.to_ascii_lowercase().starts_with(&linked))
-        })
-        .map(|(_, _, op)| *op)
-        .collect()
-    } else {
-        exact
-    };
-    match candidates.as_slice() {
-        [only] => method_id(only),
-        _ => None,
-    }
 }
 
 /// Names each operation after Atlas's short override id (the name the Atlas CLI uses),

@@ -1,6 +1,6 @@
 //! `cargo xtask spec check`: the committed fragment must equal a fresh cut of the pin,
-//! the pin must be the file that provenance records, and the manifest's version pins
-//! must hold for the pin (see [`curation`]).
+//! the pin must be the file that provenance records, and the manifest's version pins and
+//! successors must hold for the pin (see [`curation`]).
 
 use std::path::Path;
 

@@ -18,11 +18,12 @@ commands:
                          Proposes each operation's newest dated, non-preview version not
                          sunset today: a missing `version:` pin is filled with it, a pin
                          that differs is only reported unless --accept-versions is given.
-                         Fails, changing nothing, if a pin names a version upstream lacks.
+                         Fails, changing nothing, if a pin names a version upstream lacks or
+                         a deprecated operation has no live `successor`.
   check                  Fail if spec/openapi.yaml or build/path-parameters.yaml differs from
                          what the pin gives, the pin's sha256 differs from
-                         spec/provenance.yaml, or a version pin in spec/manifest.yaml is
-                         missing or names a version the pin lacks.
+                         spec/provenance.yaml, or a version pin or successor in
+                         spec/manifest.yaml is missing or does not hold for the pin.
   diff OLD NEW [--fail-on-breaking]
                          Report how the manifest's operations changed between two specs (full
                          upstream files or fragments). Exits 0 unless --fail-on-breaking is given
@@ -159,6 +160,9 @@ fn spec_update(args: &[&str]) -> xtask::Result<ExitCode> {
             p.proposed
         );
     }
+    for s in &report.review.suggestions {
+        println!("suggestion: {s}");
+    }
     println!(
         "wrote {} in {:.2?}",
         update::PROVENANCE_PATH,
@@ -181,7 +185,10 @@ fn spec_check() -> xtask::Result<ExitCode> {
     for p in &report.problems {
         eprintln!("spec check: {p}");
     }
-    eprintln!("fix: run `{}` and commit the result", check::FIX_COMMAND);
+    eprintln!(
+        "fix: correct {MANIFEST_PATH} where a problem names it, then run `{}` and commit the result",
+        check::FIX_COMMAND
+    );
     Ok(ExitCode::from(1))
 }
 

@@ -1,5 +1,5 @@
-//! `spec/manifest.yaml`: which operations to vendor, the ids they had before, and each
-//! one's pinned version. The operation list is read by
+//! `spec/manifest.yaml`: which operations to vendor, the ids they had before, each one's
+//! pinned version and, for a deprecated one, its successor. The operation list is read by
 //! build.rs's own [`transforms::manifest_operations`], so the build and the xtask agree.
 
 use std::path::Path;
@@ -11,7 +11,7 @@ use crate::{Error, Result};
 pub use crate::transforms::OperationSpec;
 
 impl OperationSpec {
-    /// An entry with no pin.
+    /// An entry with no pin and no successor.
     pub fn new(id: &str, formerly: &[&str]) -> Self {
         OperationSpec {
             id: id.to_string(),

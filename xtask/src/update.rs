@@ -88,7 +88,7 @@ pub struct UpdateReport {
     /// Pins written to the manifest: every missing one, and with `accept_versions` every
     /// one that differed from the proposal (`pinned` is the old pin).
     pub pinned_versions: Vec<Proposal>,
-    /// What is left to report: proposals not taken.
+    /// What is left to report: proposals not taken, and docs-link suggestions.
     pub review: Review,
 }
 

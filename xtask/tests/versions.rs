@@ -1,10 +1,11 @@
-//! Version pins (spec/manifest.yaml's `version`): what the build generates for a pin,
-//! what `spec update` proposes, what `spec check` and `spec update` refuse. The multi-version operation is a real one, cut from the pin.
+//! Version pins and curated successors (spec/manifest.yaml's `version` and `successor`):
+//! what the build generates for a pin, what `spec update` proposes, what `spec check`
+//! and `spec update` refuse. The multi-version operation is a real one, cut from the pin.
 
 mod common;
 
 use common::{repo, scratch};
-use serde_json::Value;
+use serde_json::{Value, json};
 use xtask::curation::{self, Proposal};
 use xtask::cut::{self, Missing};
 use xtask::manifest::{MANIFEST_PATH, Manifest, OperationSpec};
@@ -87,7 +88,7 @@ fn no_pin_takes_the_rules_choice() {
     // The rule moves off a sunset version; a pin does not.
     let mut spec = fixture();
     xtask::transforms::select_versions(&mut spec, "2027-07-02", &pinned(None)).unwrap();
-    let rows = xtask::transforms::operation_rows(&spec).unwrap();
+    let rows = xtask::transforms::operation_rows(&spec, &[]).unwrap();
     assert_eq!(rows[0].version, "2024-08-05");
 }
 
@@ -203,4 +204,143 @@ fn update_refuses_a_bogus_pin_and_changes_nothing() {
     update(&root, true).unwrap();
     assert!(manifest_text(&root).contains("version: 2024-08-05"));
     let _ = std::fs::remove_dir_all(root);
+}
+
+/// An upstream with a deprecated `old` whose docs link points at `neu`, a live `neu`, a
+/// deprecated `gone` and a live `ending` whose only version is sunset on 2026-06-01.
+fn lifecycle_upstream() -> Value {
+    let op = |id: &str, deprecated: bool, sunset: Option<&str>, link: Option<&str>| {
+        let mut media = json!({"schema": {"type": "object"}});
+        if let Some(s) = sunset {
+            media["x-sunset"] = json!(s);
+        }
+        let mut op = json!({"operationId": id, "deprecated": deprecated,
+            "responses": {"200": {"content": {"application/vnd.atlas.2024-01-01+json": media}}}});
+        if let Some(l) = link {
+            op["externalDocs"] = json!({"url": format!("https://x/#tag/t/operation/{l}")});
+        }
+        json!({"get": op})
+    };
+    json!({"paths": {
+        "/old": op("old", true, Some("2026-01-22"), Some("neu")),
+        "/neu": op("neu", false, None, Some("old")),
+        "/gone": op("gone", true, None, None),
+        "/ending": op("ending", false, Some("2026-06-01"), None),
+    }})
+}
+
+fn entry(id: &str, successor: Option<&str>) -> OperationSpec {
+    OperationSpec {
+        version: Some("2024-01-01".to_owned()),
+        successor: successor.map(str::to_owned),
+        ..OperationSpec::new(id, &[])
+    }
+}
+
+fn problems(manifest: &[OperationSpec]) -> Vec<String> {
+    curation::review(manifest, &lifecycle_upstream(), TODAY).problems
+}
+
+#[test]
+fn a_live_successor_passes_and_the_docs_link_is_only_a_suggestion() {
+    let review = curation::review(
+        &[entry("old", Some("neu")), entry("neu", None)],
+        &lifecycle_upstream(),
+        TODAY,
+    );
+    assert!(review.problems.is_empty(), "{review:#?}");
+    assert!(
+        review.suggestions.is_empty(),
+        "the link agrees: {review:#?}"
+    );
+    // `neu` is live: its link to `old` suggests nothing and needs no successor.
+    let review = curation::review(
+        &[
+            entry("old", Some("neu")),
+            entry("neu", None),
+            entry("gone", None),
+        ],
+        &lifecycle_upstream(),
+        TODAY,
+    );
+    assert_eq!(review.problems.len(), 1, "{review:#?}");
+}
+
+#[test]
+fn a_deprecated_operation_without_a_successor_is_an_error_with_the_suggestion() {
+    let found = problems(&[entry("old", None), entry("neu", None)]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains("old is deprecated") && found[0].contains("suggests neu"),
+        "{found:#?}"
+    );
+    let review = curation::review(&[entry("old", None)], &lifecycle_upstream(), TODAY);
+    assert_eq!(
+        review.suggestions,
+        ["old: upstream's docs link suggests neu"]
+    );
+}
+
+#[test]
+fn a_successor_must_be_vendored_and_live() {
+    let deprecated = problems(&[
+        entry("old", Some("gone")),
+        entry("gone", Some("neu")),
+        entry("neu", None),
+    ]);
+    assert_eq!(deprecated.len(), 1, "{deprecated:#?}");
+    assert!(
+        deprecated[0].contains("gone is deprecated too"),
+        "{deprecated:#?}"
+    );
+    let sunset = problems(&[entry("old", Some("ending")), entry("ending", None)]);
+    assert!(
+        sunset.len() == 1
+            && sunset[0].contains("ending is sunset: version 2024-01-01 on 2026-06-01"),
+        "{sunset:#?}"
+    );
+    let unvendored = problems(&[entry("old", Some("neu"))]);
+    assert!(
+        unvendored.len() == 1 && unvendored[0].contains("neu is not in spec/manifest.yaml"),
+        "{unvendored:#?}"
+    );
+}
+
+#[test]
+fn a_live_operation_takes_no_successor() {
+    let found = problems(&[entry("neu", Some("ending")), entry("ending", None)]);
+    assert!(
+        found.len() == 1 && found[0].contains("neu is not deprecated"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn the_shipped_rows_name_the_same_successors_as_before() {
+    let manifest = Manifest::load(&repo(MANIFEST_PATH)).unwrap();
+    let fragment = serde_json::to_value(yaml::load(&repo(update::FRAGMENT_PATH)).unwrap()).unwrap();
+    let patterns = whole_spec::path_parameter_patterns(&fragment);
+    let table = pipeline::generate(fragment, TODAY, &manifest.operations, &patterns)
+        .unwrap()
+        .operations;
+    let successor = |konst: &str| {
+        let row = &table[table
+            .find(&format!("pub const {konst}: Operation"))
+            .unwrap()..];
+        let line = row
+            .lines()
+            .find(|l| l.trim_start().starts_with("successor:"))
+            .unwrap();
+        line.trim().to_owned()
+    };
+    assert_eq!(
+        successor("GET_SERVERLESS_BACKUP_SNAPSHOT"),
+        "successor: Some(\"get_flex_backup_snapshot\"),"
+    );
+    assert_eq!(
+        successor("LIST_SERVERLESS_BACKUP_SNAPSHOTS"),
+        "successor: Some(\"list_flex_backup_snapshots\"),"
+    );
+    assert_eq!(successor("GET_FLEX_BACKUP_SNAPSHOT"), "successor: None,");
+    assert_eq!(successor("LIST_FLEX_BACKUP_SNAPSHOTS"), "successor: None,");
 }
