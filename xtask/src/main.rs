@@ -33,9 +33,10 @@ commands:
   probe [FILE] [--today YYYY-MM-DD]
                          Cut every operation of FILE (default: the pin) alone and run it
                          through build.rs's transforms and progenitor's generation (no
-                         compile), then the whole file as one spec. No version is pinned:
-                         each operation gets the rule's version as of --today, by default
-                         spec/provenance.yaml's `updated` date. Prints each failure and last
+                         compile), then the whole file as one spec. An operation that
+                         spec/manifest.yaml pins gets its pinned version, any other the
+                         rule's as of --today, by default spec/provenance.yaml's `updated`
+                         date. Prints each failure and last
                          `N of M operations generate`; exits 1 unless all generate.
 
 Paths given on the command line are relative to the current directory; the manifest, the

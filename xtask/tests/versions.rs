@@ -102,6 +102,21 @@ fn a_pin_the_operation_lacks_is_an_error_naming_both() {
     assert!(review.problems[0].contains("2099-01-01"));
 }
 
+#[test]
+fn the_probe_applies_pins_and_the_rule_elsewhere() {
+    let probe = |pins| xtask::probe::Spec::load(&repo(FIXTURE), pins).unwrap();
+    // Case 0 is the operation alone, case 1 the whole file.
+    assert_eq!(probe(Vec::new()).run(0, TODAY), Ok(()));
+    let err = probe(pinned(Some("2099-01-01"))).run(0, TODAY).unwrap_err();
+    assert!(err.contains(OP) && err.contains("2099-01-01"), "{err}");
+    // The repository's pins carry no successor into a one-operation cut.
+    let pins = xtask::probe::manifest_pins(&repo("")).unwrap();
+    assert!(
+        pins.iter()
+            .all(|p| p.version.is_some() && p.successor.is_none())
+    );
+}
+
 /// A workspace pinned to the fixture, with `version_line` under the operation.
 fn workspace(name: &str, version_line: &str) -> std::path::PathBuf {
     let root = scratch(name);
