@@ -19,14 +19,18 @@ const SPEC: &str = "spec/openapi.yaml";
 /// Written by `cargo xtask spec update` from the whole pin: the shared path-parameter
 /// types' patterns, so they do not depend on which operations are vendored.
 const PATH_PARAMETERS: &str = "build/path-parameters.yaml";
-/// Its `updated` date picks each operation's version, so a build does not change with the
-/// clock: the choice moves when `cargo xtask spec update` recuts the fragment.
+/// Its `updated` date picks the version of an operation the manifest does not pin, so a
+/// build does not change with the clock.
 const PROVENANCE: &str = "spec/provenance.yaml";
+/// Each operation's pinned version and successor. It ships with the package; the
+/// upstream file it names is not read here.
+const MANIFEST: &str = "spec/manifest.yaml";
 
 fn main() {
     for input in [
         SPEC,
         PROVENANCE,
+        MANIFEST,
         PATH_PARAMETERS,
         "build/transforms.rs",
         "build/emit.rs",
@@ -60,7 +64,9 @@ fn generate() -> Result<(), String> {
         .flatten()
         .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
         .collect();
-    let generated = pipeline::generate(spec, today, &patterns)?;
+    let manifest = transforms::manifest_operations(&read_yaml(MANIFEST)?)
+        .map_err(|e| format!("{MANIFEST}: {e}"))?;
+    let generated = pipeline::generate(spec, today, &manifest, &patterns)?;
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     write(

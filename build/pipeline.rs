@@ -16,18 +16,20 @@ pub struct Generated {
     pub operations: String,
 }
 
-/// `today` (`YYYY-MM-DD`) picks each operation's version; `patterns` (decided on the
-/// whole upstream by `whole_spec::path_parameter_patterns`) the shared path-parameter
-/// types' patterns.
+/// `manifest` (spec/manifest.yaml's operations) pins versions and names successors;
+/// `today` (`YYYY-MM-DD`) picks the version of an operation it does not pin; `patterns`
+/// (decided on the whole upstream by `whole_spec::path_parameter_patterns`) the shared
+/// path-parameter types' patterns.
 pub fn generate(
     mut spec: Value,
     today: &str,
+    manifest: &[transforms::OperationSpec],
     patterns: &BTreeMap<String, String>,
 ) -> Result<Generated, String> {
     // One version per operation before anything reads media types.
-    transforms::select_versions(&mut spec, today);
+    transforms::select_versions(&mut spec, today, manifest)?;
     // The lifecycle facts next: later transforms rewrite media types and ids.
-    let rows = transforms::operation_rows(&spec)?;
+    let rows = transforms::operation_rows(&spec, manifest)?;
     transforms::apply_operation_id_overrides(&mut spec);
     transforms::fence_description_code_as_text(&mut spec);
     transforms::drop_schemaless_json(&mut spec);

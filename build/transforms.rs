@@ -25,7 +25,8 @@ pub struct OperationRow {
     pub deprecated: bool,
     /// `x-sunset` of the success media type, `YYYY-MM-DD`.
     pub sunset: Option<String>,
-    /// The `id` of the operation that replaces this one, resolved from `externalDocs`.
+    /// The method id of the operation that replaces this one, as spec/manifest.yaml
+    /// names it (`successor:`); never guessed from upstream's links.
     pub successor: Option<String>,
     pub docs_url: Option<String>,
 }
@@ -38,13 +39,85 @@ pub struct OpenEnum {
     pub description: Option<String>,
 }
 
+/// One operation of spec/manifest.yaml: build.rs and the xtask read the list with
+/// [`manifest_operations`], so both see the same pins and successors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperationSpec {
+    /// The current `operationId`.
+    pub id: String,
+    /// The ids it had before, newest first, so older upstream files can still be cut.
+    pub formerly: Vec<String>,
+    /// The pinned version (`version:`); `None` leaves it to [`choose_version`].
+    pub version: Option<String>,
+    /// The manifest `id` of the operation that replaces this deprecated one.
+    pub successor: Option<String>,
+}
+
+impl OperationSpec {
+    /// Every id this operation answers to, current id first.
+    pub fn all_ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.id.as_str()).chain(self.formerly.iter().map(String::as_str))
+    }
+}
+
+/// The manifest entry an upstream `operationId` belongs to, by current or former id.
+pub fn manifest_entry<'a>(manifest: &'a [OperationSpec], id: &str) -> Option<&'a OperationSpec> {
+    manifest.iter().find(|m| m.all_ids().any(|i| i == id))
+}
+
+/// Reads spec/manifest.yaml's `operations` (given as JSON): `id`, `formerly`, `version`,
+/// `successor`. An id listed twice is an error: a cut would not know which entry it is.
+pub fn manifest_operations(manifest: &Value) -> Result<Vec<OperationSpec>, String> {
+    let list = manifest
+        .get("operations")
+        .and_then(Value::as_array)
+        .ok_or("`operations` must be a list")?;
+    let mut out: Vec<OperationSpec> = Vec::new();
+    for (i, op) in list.iter().enumerate() {
+        let id = str_field(op, "id").ok_or(format!("operations[{i}] needs a string `id`"))?;
+        let text = |key: &str| match op.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(format!("operation {id}: `{key}` must be a string")),
+        };
+        let formerly = match op.get("formerly") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(ids)) => ids
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(format!("operation {id}: `formerly` must list strings"))?,
+            Some(_) => return Err(format!("operation {id}: `formerly` must be a list of ids")),
+        };
+        let entry = OperationSpec {
+            version: text("version")?,
+            successor: text("successor")?,
+            id,
+            formerly,
+        };
+        for other in &out {
+            if let Some(dup) = entry.all_ids().find(|a| other.all_ids().any(|b| b == *a)) {
+                return Err(format!(
+                    "id `{dup}` is listed for both {} and {}",
+                    other.id, entry.id
+                ));
+            }
+        }
+        out.push(entry);
+    }
+    if out.is_empty() {
+        return Err("`operations` is empty".to_owned());
+    }
+    Ok(out)
+}
+
 const VENDOR_MEDIA_PREFIX: &str = "application/vnd.atlas.";
 pub const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// Every operation of the spec as `(path, method, operation object)`, in spec order.
-fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
+pub fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
     let mut out = Vec::new();
     if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
@@ -84,8 +157,12 @@ fn method_id(op: &Value) -> Option<String> {
 }
 
 /// Reads one row per operation, after [`select_versions`] and before any other transform
-/// touches the spec.
-pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
+/// touches the spec. Successors come from `manifest` alone; a successor must be in the
+/// spec too, so the note can name its method.
+pub fn operation_rows(
+    spec: &Value,
+    manifest: &[OperationSpec],
+) -> Result<Vec<OperationRow>, String> {
     let ops = operations(spec);
     let mut rows = Vec::new();
     for (path, method, op) in &ops {
@@ -102,9 +179,22 @@ pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
             .get("requestBody")
             .and_then(vendor_media)
             .map(|(k, _)| k.clone());
-        let successor = match op.pointer("/externalDocs/url").and_then(Value::as_str) {
-            Some(url) => resolve_successor(url, &ops),
+        let successor = match manifest_entry(manifest, &spec_id).and_then(|m| m.successor.as_ref())
+        {
             None => None,
+            Some(s) => {
+                let ids: Vec<&str> = match manifest_entry(manifest, s) {
+                    Some(m) => m.all_ids().collect(),
+                    None => vec![s.as_str()],
+                };
+                let found = ops.iter().find(|(_, _, o)| {
+                    str_field(o, "operationId").is_some_and(|i| ids.contains(&i.as_str()))
+                });
+                let (_, _, o) = found.ok_or_else(|| {
+                    format!("{spec_id}: its successor {s} is not in the spec; vendor it too")
+                })?;
+                method_id(o)
+            }
         };
         rows.push(OperationRow {
             spec_id,
@@ -177,32 +267,68 @@ pub fn choose_version(versions: &[(String, Option<String>)], today: &str) -> Opt
         .or_else(|| versions.first().map(|(v, _)| v.clone()))
 }
 
-/// Keeps one version per operation, so the `Accept` the table records, the request body
-/// and the decoded schema all come from the same version (progenitor also refuses bodies
-/// in several media types). A response left with no media type belonged to another
-/// version's status (`200` in 2023-01-01, `204` in 2024-05-30) and goes.
-pub fn select_versions(spec: &mut Value, today: &str) {
-    for op in operations_mut(spec) {
-        let mut versions = Vec::new();
-        let bodies = op.get("requestBody").into_iter();
-        let responses = op
-            .get("responses")
+/// `(version, x-sunset)` of every versioned media entry of an operation's request body
+/// and responses.
+pub fn versions_of(op: &Value) -> Vec<(String, Option<String>)> {
+    let bodies = op.get("requestBody").into_iter();
+    let responses = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|r| r.values());
+    let mut versions = Vec::new();
+    for holder in bodies.chain(responses) {
+        for (k, media) in holder
+            .get("content")
             .and_then(Value::as_object)
             .into_iter()
-            .flat_map(|r| r.values());
-        for holder in bodies.chain(responses) {
-            for (k, media) in holder
-                .get("content")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(v) = media_version(k, media) {
-                    versions.push((v, str_field(media, "x-sunset")));
-                }
+            .flatten()
+        {
+            if let Some(v) = media_version(k, media) {
+                versions.push((v, str_field(media, "x-sunset")));
             }
         }
-        let Some(chosen) = choose_version(&versions, today) else {
+    }
+    versions
+}
+
+/// The version an operation is generated for: its pin in `manifest`, or, unpinned (as in
+/// `cargo xtask spec probe`), [`choose_version`]'s as of `today`. A pin the operation
+/// has no media type for is an error naming both.
+pub fn version_for(
+    op: &Value,
+    manifest: &[OperationSpec],
+    today: &str,
+) -> Result<Option<String>, String> {
+    let versions = versions_of(op);
+    let id = str_field(op, "operationId").unwrap_or_default();
+    match manifest_entry(manifest, &id).and_then(|m| m.version.as_ref()) {
+        None => Ok(choose_version(&versions, today)),
+        Some(pin) if versions.iter().any(|(v, _)| v == pin) => Ok(Some(pin.clone())),
+        Some(pin) => {
+            let mut have: Vec<&str> = versions.iter().map(|(v, _)| v.as_str()).collect();
+            have.sort_unstable();
+            have.dedup();
+            Err(format!(
+                "{id}: spec/manifest.yaml pins version {pin}, which it does not have (it has {})",
+                have.join(", ")
+            ))
+        }
+    }
+}
+
+/// Keeps one version per operation ([`version_for`]), so the `Accept` the table records,
+/// the request body, the decoded schema and the sunset all come from the same version
+/// (progenitor also refuses bodies in several media types). A response left with no media
+/// type belonged to another version's status (`200` in 2023-01-01, `204` in 2024-05-30)
+/// and goes.
+pub fn select_versions(
+    spec: &mut Value,
+    today: &str,
+    manifest: &[OperationSpec],
+) -> Result<(), String> {
+    for op in operations_mut(spec) {
+        let Some(chosen) = version_for(op, manifest, today)? else {
             continue;
         };
         let keep = |content: &mut Map<String, Value>| {
@@ -227,45 +353,7 @@ pub fn select_versions(spec: &mut Value, today: &str) {
             });
         }
     }
-}
-
-/// Finds the operation an `externalDocs` link points at (`…/operation/<name>`).
-///
-/// Upstream still links the pre-2025-09 ids (`getFlexBackup`, `listFlexBackups`) that
-/// were renamed to `getGroupFlexClusterBackupSnapshot` (override `getFlexBackupSnapshot`),
-/// so an exact match is tried first, then the one live id the old name is a prefix of.
-/// A link that fits no operation, or several, names no successor.
-pub fn resolve_successor(url: &str, ops: &[(String, String, &Value)]) -> Option<String> {
-    let linked = url.rsplit_once("/operation/")?.1.to_ascii_lowercase();
-    let ids = |op: &Value| -> Vec<String> {
-        ["operationId", "x-xgen-operation-id-override"]
-            .iter()
-            .filter_map(|k| str_field(op, k))
-            .collect()
-    };
-    let live = ops
-        .iter()
-        .filter(|(_, _, op)| op.get("deprecated").and_then(Value::as_bool) != Some(true));
-    let exact: Vec<&Value> = live
-        .clone()
-        .filter(|(_, _, op)| ids(op).iter().any(|i| i.to_ascii_lowercase() == linked))
-        .map(|(_, _, op)| *op)
-        .collect();
-    let candidates = if exact.is_empty() {
-        live.filter(|(_, _, op)| {
-            ids(op)
-                .iter()
-                .any(|i| i.to_ascii_lowercase().starts_with(&linked))
-        })
-        .map(|(_, _, op)| *op)
-        .collect()
-    } else {
-        exact
-    };
-    match candidates.as_slice() {
-        [only] => method_id(only),
-        _ => None,
-    }
+    Ok(())
 }
 
 /// Names each operation after Atlas's short override id (the name the Atlas CLI uses),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::transforms::{HTTP_METHODS, canonical_pattern, path_parameter_type_name};
+use super::transforms::{HTTP_METHODS, canonical_pattern, operations, path_parameter_type_name};
 
 /// Every path parameter of every operation, `$ref`s to `components.parameters` resolved,
 /// with the path it is used on.
@@ -88,4 +88,48 @@ pub fn path_parameter_patterns(spec: &Value) -> BTreeMap<String, String> {
             Some((type_name, spelling))
         })
         .collect()
+}
+
+/// The live operation an operation's `externalDocs` link points at (`…/operation/<name>`),
+/// by `operationId`: only a suggestion that `cargo xtask spec update` prints, since the
+/// link often names no successor at all (a live `getCluster` links `getFlexCluster`).
+/// The successor that counts is the one spec/manifest.yaml names.
+///
+/// Upstream still links the pre-2025-09 ids (`getFlexBackup`, `listFlexBackups`) that
+/// were renamed to `getGroupFlexClusterBackupSnapshot` (override `getFlexBackupSnapshot`),
+/// so an exact match is tried first, then the one live id the old name is a prefix of.
+/// A link that fits no operation, or several, suggests nothing.
+pub fn suggested_successor(spec: &Value, op: &Value) -> Option<String> {
+    let url = op.pointer("/externalDocs/url")?.as_str()?;
+    let linked = url.rsplit_once("/operation/")?.1.to_ascii_lowercase();
+    let ops = operations(spec);
+    let ids = |op: &Value| -> Vec<String> {
+        ["operationId", "x-xgen-operation-id-override"]
+            .iter()
+            .filter_map(|k| op.get(*k).and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    };
+    let live = ops
+        .iter()
+        .filter(|(_, _, op)| op.get("deprecated").and_then(Value::as_bool) != Some(true));
+    let exact: Vec<&Value> = live
+        .clone()
+        .filter(|(_, _, op)| ids(op).iter().any(|i| i.to_ascii_lowercase() == linked))
+        .map(|(_, _, op)| *op)
+        .collect();
+    let candidates = if exact.is_empty() {
+        live.filter(|(_, _, op)| {
+            ids(op)
+                .iter()
+                .any(|i| i.to_ascii_lowercase().starts_with(&linked))
+        })
+        .map(|(_, _, op)| *op)
+        .collect()
+    } else {
+        exact
+    };
+    match candidates.as_slice() {
+        [only] => only.get("operationId")?.as_str().map(str::to_owned),
+        _ => None,
+    }
 }

@@ -14,10 +14,24 @@ mod whole_spec;
 
 use serde_json::{Value, json};
 use transforms::*;
-use whole_spec::path_parameter_patterns;
+use whole_spec::{path_parameter_patterns, suggested_successor};
+
+/// spec/manifest.yaml for [`spec`]: the Serverless operation names the Flex one.
+fn curated() -> Vec<OperationSpec> {
+    let entry = |id: &str, successor: Option<&str>| OperationSpec {
+        id: id.to_owned(),
+        successor: successor.map(str::to_owned),
+        ..OperationSpec::default()
+    };
+    vec![
+        entry("getGroupServerlessSnap", Some("getGroupFlexClusterSnap")),
+        entry("getGroupFlexClusterSnap", None),
+    ]
+}
 
 /// A two-operation spec in Atlas's shape: a deprecated one pointing at its successor
-/// through `externalDocs`, with an old id in the link as upstream has it.
+/// through `externalDocs`, with an old id in the link as upstream has it (only a
+/// suggestion: [`curated`] names the successor).
 fn spec() -> Value {
     json!({
         "openapi": "3.0.1",
@@ -73,54 +87,91 @@ fn spec() -> Value {
 
 #[test]
 fn rows_carry_media_type_lifecycle_and_successor() {
-    let rows = operation_rows(&spec()).unwrap();
+    let rows = operation_rows(&spec(), &curated()).unwrap();
     let old = rows.iter().find(|r| r.id == "getServerlessSnap").unwrap();
     assert_eq!(old.spec_id, "getGroupServerlessSnap");
     assert_eq!(old.media_type, "application/vnd.atlas.2023-01-01+json");
     assert_eq!(old.version, "2023-01-01");
     assert!(old.deprecated);
     assert_eq!(old.sunset.as_deref(), Some("2026-01-22"));
-    // The link names `getFlexSnap`, a prefix of the live override `getFlexSnapshot`.
+    // The manifest names the successor's operationId; the row its method id.
     assert_eq!(old.successor.as_deref(), Some("getFlexSnapshot"));
     let new = rows.iter().find(|r| r.id == "getFlexSnapshot").unwrap();
     assert!(!new.deprecated && new.sunset.is_none() && new.successor.is_none());
 }
 
 #[test]
-fn successor_is_none_when_the_link_is_ambiguous_or_unknown() {
+fn successors_come_from_the_manifest_never_from_the_docs_link() {
+    // Both operations link another; without a curated successor neither row names one.
+    let mut s = spec();
+    s["paths"]["/groups/{groupId}/flexClusters/{name}/snaps/{id}"]["get"]["externalDocs"] =
+        json!({"url": "https://x/#tag/a/operation/getGroupServerlessSnap"});
+    let rows = operation_rows(&s, &[]).unwrap();
+    assert!(rows.iter().all(|r| r.successor.is_none()), "{rows:#?}");
+    // A live operation whose link fits another live one (get cluster -> get flex cluster).
+    let op = &mut s["paths"]["/groups/{groupId}/serverless/{clusterName}/snaps/{id}"]["get"];
+    op.as_object_mut().unwrap().remove("deprecated");
+    let rows = operation_rows(&s, &[]).unwrap();
+    assert!(rows.iter().all(|r| r.successor.is_none()), "{rows:#?}");
+}
+
+#[test]
+fn a_curated_successor_missing_from_the_spec_is_an_error() {
+    let mut manifest = curated();
+    manifest[0].successor = Some("getSomethingElse".to_owned());
+    let err = operation_rows(&spec(), &manifest).unwrap_err();
+    assert!(
+        err.contains("getGroupServerlessSnap") && err.contains("getSomethingElse"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_docs_link_suggests_one_live_operation_or_none() {
     let s = spec();
-    let ops: Vec<(String, String, &Value)> = s["paths"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(p, item)| (p.clone(), "get".to_owned(), &item["get"]))
-        .collect();
+    let linking = |url: &str| json!({"externalDocs": {"url": url}});
     assert_eq!(
-        resolve_successor("https://x/#tag/a/operation/nothingLikeIt", &ops),
+        suggested_successor(&s, &linking("https://x/#tag/a/operation/nothingLikeIt")),
         None
     );
-    let other = json!({"operationId": "getFlexOther"});
-    let mut with_other = ops.clone();
-    with_other.push(("/other".to_owned(), "get".to_owned(), &other));
+    // `getFlexSnap` is a prefix of the live override `getFlexSnapshot`.
     assert_eq!(
-        resolve_successor("https://x/#tag/a/operation/getFlex", &with_other),
+        suggested_successor(&s, &linking("https://x/#tag/a/operation/getFlexSnap")).as_deref(),
+        Some("getGroupFlexClusterSnap")
+    );
+    assert_eq!(
+        suggested_successor(&s, &linking("https://x/operation/getGroupFlexClusterSnap")).as_deref(),
+        Some("getGroupFlexClusterSnap"),
+        "exact operationId match"
+    );
+    let mut with_other = spec();
+    with_other["paths"]["/other"] = json!({"get": {"operationId": "getFlexOther"}});
+    assert_eq!(
+        suggested_successor(&with_other, &linking("https://x/#tag/a/operation/getFlex")),
         None,
         "two live operations start with getFlex"
     );
+    // A deprecated operation is never suggested.
     assert_eq!(
-        resolve_successor("https://x/#tag/a/operation/getFlex", &ops).as_deref(),
-        Some("getFlexSnapshot")
-    );
-    assert_eq!(
-        resolve_successor("https://x/operation/getGroupFlexClusterSnap", &ops).as_deref(),
-        Some("getFlexSnapshot"),
-        "exact operationId match"
-    );
-    // A deprecated operation is never a successor.
-    assert_eq!(
-        resolve_successor("https://x/operation/getServerlessSnap", &ops),
+        suggested_successor(&s, &linking("https://x/operation/getServerlessSnap")),
         None
     );
+}
+
+#[test]
+fn the_manifest_reads_pins_and_successors_and_rejects_other_shapes() {
+    let ops = manifest_operations(&json!({"operations": [
+        {"id": "a", "formerly": ["b"], "version": "2024-11-13", "successor": "c"},
+        {"id": "c"}
+    ]}))
+    .unwrap();
+    assert_eq!(ops[0].version.as_deref(), Some("2024-11-13"));
+    assert_eq!(ops[0].successor.as_deref(), Some("c"));
+    assert_eq!(ops[1].version, None);
+    assert_eq!(manifest_entry(&ops, "b").map(|m| m.id.as_str()), Some("a"));
+    let err = manifest_operations(&json!({"operations": [{"id": "a", "version": 20241113}]}))
+        .unwrap_err();
+    assert!(err.contains("`version` must be a string"), "{err}");
 }
 
 #[test]
@@ -299,7 +350,7 @@ fn variant_names_are_rust_case() {
 
 #[test]
 fn the_table_carries_the_deprecation_note_and_successor_method() {
-    let rows = operation_rows(&spec()).unwrap();
+    let rows = operation_rows(&spec(), &curated()).unwrap();
     let table = emit::operation_table(&rows);
     assert!(
         table.contains("pub const GET_SERVERLESS_SNAP: Operation"),
@@ -388,14 +439,14 @@ fn one_version_is_kept_for_accept_body_and_schema_alike() {
         }),
         Some(json!({vnd("2023-01-01"): schema("OldIn"), vnd("2024-05-30"): schema("NewIn")})),
     );
-    select_versions(&mut s, "2026-12-01");
+    select_versions(&mut s, "2026-12-01", &[]).unwrap();
     let op = &s["paths"]["/x"]["post"];
     // The 200 belonged to 2023-01-01 only: in 2024-05-30 the answer is a 204.
     assert!(op["responses"].get("200").is_none(), "{op}");
     assert!(op["responses"]["204"]["content"][vnd("2024-05-30")].is_object());
     let body = op["requestBody"]["content"].as_object().unwrap();
     assert_eq!(body.keys().collect::<Vec<_>>(), [&vnd("2024-05-30")]);
-    let rows = operation_rows(&s).unwrap();
+    let rows = operation_rows(&s, &[]).unwrap();
     assert_eq!(rows[0].media_type, vnd("2024-05-30"));
     assert_eq!(rows[0].version, "2024-05-30");
     assert_eq!(
@@ -415,7 +466,7 @@ fn the_first_2xx_is_the_success_whatever_its_code() {
                "400": {"content": {"application/json": {}}}}),
         None,
     );
-    let rows = operation_rows(&s).unwrap();
+    let rows = operation_rows(&s, &[]).unwrap();
     assert_eq!(rows[0].media_type, vnd("2023-02-01"));
     assert_eq!(rows[0].content_type, None);
 }

@@ -1,11 +1,12 @@
 //! `cargo xtask spec check`: the committed fragment must equal a fresh cut of the pin,
-//! and the pin must be the file that provenance records.
+//! the pin must be the file that provenance records, and the manifest's version pins and
+//! successors must hold for the pin (see [`curation`]).
 
 use std::path::Path;
 
-use crate::Result;
 use crate::manifest::{MANIFEST_PATH, Manifest};
 use crate::update::{self, FRAGMENT_PATH, PATH_PARAMETERS_PATH, PROVENANCE_PATH, Provenance};
+use crate::{Result, curation};
 
 /// The one command that fixes any drift `check` reports.
 pub const FIX_COMMAND: &str = "cargo xtask spec update";
@@ -32,6 +33,17 @@ pub fn check(root: &Path) -> Result<CheckReport> {
         &manifest.upstream,
     )?;
     let mut report = CheckReport::default();
+
+    // The build's date; a missing provenance is reported below.
+    let today =
+        Provenance::load_updated(&root.join(PROVENANCE_PATH)).unwrap_or_else(|_| update::today());
+    let review = curation::review(&manifest.operations, &recut.whole, &today);
+    report.problems.extend(review.problems);
+    for p in review.proposals.iter().filter(|p| p.pinned.is_none()) {
+        report
+            .problems
+            .push(format!("{MANIFEST_PATH}: {} pins no version", p.id));
+    }
 
     match std::fs::read(root.join(FRAGMENT_PATH)) {
         Err(e) => report

@@ -1,6 +1,8 @@
 //! Library half of `cargo xtask`: everything that touches the vendored OpenAPI fragment.
 //!
-//! * [`manifest`] reads `spec/manifest.yaml` (which operations to vendor, and their former ids).
+//! * [`manifest`] reads `spec/manifest.yaml` (which operations to vendor, their former ids,
+//!   pinned versions and successors); [`curation`] checks the pins and successors against
+//!   the upstream.
 //! * [`cut`] cuts a fragment out of a full upstream spec: the chosen operations plus every
 //!   component they reach through `$ref`, copied unchanged and in upstream order.
 //! * [`check`] recuts and compares with the committed fragment (the drift gate).
@@ -13,6 +15,7 @@
 //! `main.rs` only parses arguments; all the logic is here so tests can drive it.
 
 pub mod check;
+pub mod curation;
 pub mod cut;
 pub mod diff;
 #[path = "../../build/emit.rs"]

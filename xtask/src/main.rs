@@ -11,12 +11,19 @@ const USAGE: &str = "\
 usage: cargo xtask spec <command>
 
 commands:
-  update [--from FILE]   Recut spec/openapi.yaml from the pinned upstream (or pin FILE first:
+  update [--from FILE] [--accept-versions]
+                         Recut spec/openapi.yaml from the pinned upstream (or pin FILE first:
                          it is copied to spec/upstream/ and named in spec/manifest.yaml), and
                          rewrite spec/provenance.yaml and build/path-parameters.yaml.
+                         Proposes each operation's newest dated, non-preview version not
+                         sunset today: a missing `version:` pin is filled with it, a pin
+                         that differs is only reported unless --accept-versions is given.
+                         Fails, changing nothing, if a pin names a version upstream lacks or
+                         a deprecated operation has no live `successor`.
   check                  Fail if spec/openapi.yaml or build/path-parameters.yaml differs from
-                         what the pin gives, or the pin's sha256 differs from
-                         spec/provenance.yaml.
+                         what the pin gives, the pin's sha256 differs from
+                         spec/provenance.yaml, or a version pin or successor in
+                         spec/manifest.yaml is missing or does not hold for the pin.
   diff OLD NEW [--fail-on-breaking]
                          Report how the manifest's operations changed between two specs (full
                          upstream files or fragments). Exits 0 unless --fail-on-breaking is given
@@ -26,9 +33,10 @@ commands:
   probe [FILE] [--today YYYY-MM-DD]
                          Cut every operation of FILE (default: the pin) alone and run it
                          through build.rs's transforms and progenitor's generation (no
-                         compile), then the whole file as one spec. Versions are chosen as
-                         of --today, by default spec/provenance.yaml's `updated` date, as
-                         build.rs does. Prints each failure and last
+                         compile), then the whole file as one spec. An operation that
+                         spec/manifest.yaml pins gets its pinned version, any other the
+                         rule's as of --today, by default spec/provenance.yaml's `updated`
+                         date. Prints each failure and last
                          `N of M operations generate`; exits 1 unless all generate.
 
 Paths given on the command line are relative to the current directory; the manifest, the
@@ -76,16 +84,29 @@ fn run(args: &[&str]) -> xtask::Result<ExitCode> {
 }
 
 fn spec_update(args: &[&str]) -> xtask::Result<ExitCode> {
-    let from = match args {
-        [] => None,
-        ["--from", file] => Some(PathBuf::from(file)),
-        _ => return Err(usage_error("spec update takes only `--from FILE`")),
-    };
+    let mut from = None;
+    let mut accept_versions = false;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match (*arg, rest.clone().next()) {
+            ("--accept-versions", _) => accept_versions = true,
+            ("--from", Some(file)) if from.is_none() => {
+                from = Some(PathBuf::from(file));
+                rest.next();
+            }
+            _ => {
+                return Err(usage_error(
+                    "spec update takes only `--from FILE` and `--accept-versions`",
+                ));
+            }
+        }
+    }
     let start = Instant::now();
     let report = update::update(&update::UpdateOptions {
         root: xtask::workspace_root(),
         from,
         date: update::today(),
+        accept_versions,
     })?;
     if report.pinned_copy {
         println!("pinned {}", report.upstream);
@@ -122,6 +143,27 @@ fn spec_update(args: &[&str]) -> xtask::Result<ExitCode> {
             op.path
         );
     }
+    for p in &report.pinned_versions {
+        match &p.pinned {
+            None => println!(
+                "note: {} had no version pin; {MANIFEST_PATH} now pins {}, the version the rule proposes",
+                p.id, p.proposed
+            ),
+            Some(old) => println!("{}: version pin {old} -> {}", p.id, p.proposed),
+        }
+    }
+    for p in &report.review.proposals {
+        println!(
+            "proposal: {} pins {}; upstream's rule proposes {} (read the Atlas \
+             changelog, then rerun with --accept-versions to take it)",
+            p.id,
+            p.pinned.as_deref().unwrap_or("nothing"),
+            p.proposed
+        );
+    }
+    for s in &report.review.suggestions {
+        println!("suggestion: {s}");
+    }
     println!(
         "wrote {} in {:.2?}",
         update::PROVENANCE_PATH,
@@ -144,7 +186,10 @@ fn spec_check() -> xtask::Result<ExitCode> {
     for p in &report.problems {
         eprintln!("spec check: {p}");
     }
-    eprintln!("fix: run `{}` and commit the result", check::FIX_COMMAND);
+    eprintln!(
+        "fix: correct {MANIFEST_PATH} where a problem names it, then run `{}` and commit the result",
+        check::FIX_COMMAND
+    );
     Ok(ExitCode::from(1))
 }
 
@@ -232,8 +277,8 @@ fn spec_probe(args: &[&str]) -> xtask::Result<ExitCode> {
         Some(f) => f,
         None => root.join(Manifest::load(&root.join(MANIFEST_PATH))?.upstream),
     };
-    // build.rs's date, so the probe checks what a build would generate, and a CI run does
-    // not change with the calendar.
+    // The date build.rs picks unpinned versions by, so a CI run does not change with the
+    // calendar.
     let today = match today {
         Some(t) => t,
         None => update::Provenance::load_updated(&root.join(update::PROVENANCE_PATH))?,

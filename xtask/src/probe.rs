@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
-use crate::manifest::OperationSpec;
+use crate::manifest::{MANIFEST_PATH, Manifest, OperationSpec};
 use crate::{Error, Result, cut, pipeline, whole_spec, yaml};
 
 /// The hidden subcommand a child runs: `spec probe-child FILE TODAY FIRST END`.
@@ -84,10 +84,26 @@ pub struct Spec {
     /// `(method, path, operationId)` in spec order.
     operations: Vec<(String, String, String)>,
     patterns: BTreeMap<String, String>,
+    /// Version pins, as build.rs applies them; operations without one get the rule's.
+    pins: Vec<OperationSpec>,
+}
+
+/// The version pins of the manifest at `root`, without successors: a one-operation cut
+/// does not hold the successor that build.rs would name.
+pub fn manifest_pins(root: &Path) -> Result<Vec<OperationSpec>> {
+    let manifest = Manifest::load(&root.join(MANIFEST_PATH))?;
+    Ok(manifest
+        .operations
+        .into_iter()
+        .map(|op| OperationSpec {
+            successor: None,
+            ..op
+        })
+        .collect())
 }
 
 impl Spec {
-    pub fn load(path: &Path) -> Result<Spec> {
+    pub fn load(path: &Path, pins: Vec<OperationSpec>) -> Result<Spec> {
         let doc = yaml::load(path)?;
         let operations = cut::operations(&doc)
             .into_iter()
@@ -101,6 +117,7 @@ impl Spec {
             doc,
             operations,
             patterns,
+            pins,
         })
     }
 
@@ -131,12 +148,12 @@ impl Spec {
             }
             None => to_json(&self.doc).map_err(|e| e.0)?,
         };
-        let patterns = &self.patterns;
+        let (patterns, pins) = (&self.patterns, &self.pins);
         std::thread::scope(|s| {
             let worker = std::thread::Builder::new()
                 .stack_size(STACK)
                 .spawn_scoped(s, move || {
-                    pipeline::generate(spec, today, patterns).map(drop)
+                    pipeline::generate(spec, today, pins, patterns).map(drop)
                 })
                 .map_err(|e| format!("cannot start a thread: {e}"))?;
             worker.join().unwrap_or_else(|payload| {
@@ -169,7 +186,7 @@ fn one_line(text: &str) -> String {
 pub fn child(file: &Path, today: &str, first: usize, end: usize) -> Result<()> {
     // Panics are reported as results; the default hook would only add noise on stderr.
     std::panic::set_hook(Box::new(|_| {}));
-    let spec = Spec::load(file)?;
+    let spec = Spec::load(file, manifest_pins(&crate::workspace_root())?)?;
     let mut out = std::io::stdout().lock();
     let io = |e: std::io::Error| Error(format!("writing to the probe: {e}"));
     for case in first..end.min(spec.len() + 1) {
@@ -189,7 +206,8 @@ pub fn child(file: &Path, today: &str, first: usize, end: usize) -> Result<()> {
 /// The parent's side: probes every operation of `file`, and the whole file, in
 /// `workers` parallel chains of child processes of `exe`.
 pub fn probe(exe: &Path, file: &Path, today: &str, workers: usize) -> Result<Report> {
-    let spec = Spec::load(file)?;
+    // Only to count and label the cases: the children run them, with the pins.
+    let spec = Spec::load(file, Vec::new())?;
     let cases = spec.len() + 1;
     // The whole file is the longest case: start it first so it does not finish last alone.
     let mut batches: Vec<(usize, usize)> = vec![(spec.len(), cases)];

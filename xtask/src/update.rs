@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::curation::{self, Proposal, Review};
 use crate::cut::{self, CutOperation, Missing};
 use crate::manifest::{MANIFEST_PATH, Manifest};
 use crate::yaml::{self, Mapping, Value};
@@ -24,6 +25,8 @@ pub struct Recut {
     pub xgen_sha: Option<String>,
     /// The text of [`PATH_PARAMETERS_PATH`] for this upstream.
     pub path_parameters: String,
+    /// The whole upstream, for [`curation::review`].
+    pub whole: serde_json::Value,
 }
 
 /// Cut the upstream file at `upstream` (shown in the header as `upstream_label`) by `manifest`.
@@ -56,6 +59,7 @@ pub fn recut(manifest: &Manifest, upstream: &Path, upstream_label: &str) -> Resu
         upstream_sha256: crate::sha256_hex(&bytes),
         xgen_sha,
         path_parameters,
+        whole,
     })
 }
 
@@ -65,8 +69,10 @@ pub struct UpdateOptions {
     pub root: PathBuf,
     /// A new upstream file to pin; `None` recuts from the pin named in the manifest.
     pub from: Option<PathBuf>,
-    /// The date to record (`YYYY-MM-DD`).
+    /// The date to record (`YYYY-MM-DD`), and to propose versions as of.
     pub date: String,
+    /// Rewrite pins that differ from the proposal; without it they are only reported.
+    pub accept_versions: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +85,11 @@ pub struct UpdateReport {
     /// The previous pin, when the manifest now names a different file.
     pub previous_pin: Option<String>,
     pub fragment_changed: bool,
+    /// Pins written to the manifest: every missing one, and with `accept_versions` every
+    /// one that differed from the proposal (`pinned` is the old pin).
+    pub pinned_versions: Vec<Proposal>,
+    /// What is left to report: proposals not taken, and docs-link suggestions.
+    pub review: Review,
 }
 
 pub fn update(opts: &UpdateOptions) -> Result<UpdateReport> {
@@ -97,8 +108,32 @@ pub fn update(opts: &UpdateOptions) -> Result<UpdateReport> {
             (from.clone(), format!("{UPSTREAM_DIR}/{file_name}"))
         }
     };
-    // Cut first: if the new file is unusable, nothing in the workspace changes.
+    // Cut and review first: if the new file is unusable, nothing in the workspace changes.
     let recut = recut(&manifest, &source, &upstream)?;
+    let first = curation::review(&manifest.operations, &recut.whole, &opts.date);
+    let pinned_versions: Vec<Proposal> = first
+        .proposals
+        .iter()
+        .filter(|p| p.pinned.is_none() || opts.accept_versions)
+        .cloned()
+        .collect();
+    let mut operations = manifest.operations.clone();
+    for p in &pinned_versions {
+        if let Some(op) = operations.iter_mut().find(|op| op.id == p.id) {
+            op.version = Some(p.proposed.clone());
+        }
+    }
+    let review = if pinned_versions.is_empty() {
+        first
+    } else {
+        curation::review(&operations, &recut.whole, &opts.date)
+    };
+    if !review.problems.is_empty() {
+        return Err(Error(format!(
+            "{MANIFEST_PATH}:\n  {}",
+            review.problems.join("\n  ")
+        )));
+    }
 
     let mut pinned_copy = false;
     let dest = root.join(&upstream);
@@ -119,16 +154,28 @@ pub fn update(opts: &UpdateOptions) -> Result<UpdateReport> {
         pinned_copy = true;
     }
     let mut previous_pin = None;
+    let text = crate::read_to_string(&manifest_path)?;
+    let mut new_text = text.clone();
     if upstream != manifest.upstream {
-        let text = crate::read_to_string(&manifest_path)?;
-        let new_text = set_manifest_upstream(&text, &upstream).ok_or_else(|| {
+        new_text = set_manifest_upstream(&new_text, &upstream).ok_or_else(|| {
             Error(format!(
                 "{}: no `upstream:` line to update",
                 manifest_path.display()
             ))
         })?;
-        crate::write(&manifest_path, new_text)?;
         previous_pin = Some(manifest.upstream.clone());
+    }
+    for p in &pinned_versions {
+        new_text = set_manifest_version(&new_text, &p.id, &p.proposed).ok_or_else(|| {
+            Error(format!(
+                "{}: no `- id: {}` line to pin its version under",
+                manifest_path.display(),
+                p.id
+            ))
+        })?;
+    }
+    if new_text != text {
+        crate::write(&manifest_path, new_text)?;
     }
 
     let fragment_path = root.join(FRAGMENT_PATH);
@@ -165,6 +212,8 @@ pub fn update(opts: &UpdateOptions) -> Result<UpdateReport> {
         pinned_copy,
         previous_pin,
         fragment_changed,
+        pinned_versions,
+        review,
     })
 }
 
@@ -192,6 +241,35 @@ pub fn set_manifest_upstream(text: &str, upstream: &str) -> Option<String> {
         }
     }
     done.then_some(out)
+}
+
+/// Set the `version:` of the manifest entry `- id: {id}`, keeping everything else: the
+/// line is replaced, or else added after the `id` (and `formerly`) line.
+pub fn set_manifest_version(text: &str, id: &str, version: &str) -> Option<String> {
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim() == format!("- id: {id}"))?;
+    let dash = lines[start].find('-')?;
+    let indent = |l: &String| l.len() - l.trim_start().len();
+    // The entry goes on while lines are indented past its dash.
+    let end = (start + 1..lines.len())
+        .find(|&i| !lines[i].trim().is_empty() && indent(&lines[i]) <= dash)
+        .unwrap_or(lines.len());
+    let line = format!("{}version: {version}\n", " ".repeat(dash + 2));
+    let key = |i: &usize, k: &str| lines[*i].trim_start().starts_with(k);
+    if let Some(i) = (start + 1..end).find(|i| key(i, "version:")) {
+        lines[i] = line;
+    } else {
+        let after = (start + 1..end)
+            .find(|i| key(i, "formerly:"))
+            .unwrap_or(start);
+        if !lines[after].ends_with('\n') {
+            lines[after].push('\n');
+        }
+        lines.insert(after + 1, line);
+    }
+    Some(lines.concat())
 }
 
 /// `spec/provenance.yaml`.

@@ -180,7 +180,7 @@ fn not_a_spec_is_an_error_not_a_panic() {
 #[test]
 fn manifest_parses_and_rejects_duplicates() {
     let m = Manifest::parse(
-        "upstream: spec/upstream/v2.yaml\noperations:\n  - id: a\n    formerly: [b]\n  - id: c\n",
+        "upstream: spec/upstream/v2.yaml\noperations:\n  - id: a\n    formerly: [b]\n    version: 2024-11-13\n    successor: c\n  - id: c\n",
         "m.yaml",
     )
     .unwrap();
@@ -188,7 +188,11 @@ fn manifest_parses_and_rejects_duplicates() {
     assert_eq!(
         m.operations,
         [
-            OperationSpec::new("a", &["b"]),
+            OperationSpec {
+                version: Some("2024-11-13".to_owned()),
+                successor: Some("c".to_owned()),
+                ..OperationSpec::new("a", &["b"])
+            },
             OperationSpec::new("c", &[])
         ]
     );

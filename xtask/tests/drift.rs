@@ -57,6 +57,7 @@ fn synthetic_workspace(name: &str) -> std::path::PathBuf {
         root: root.clone(),
         from: Some(root.join("synthetic.yaml")),
         date: "2026-01-02".to_string(),
+        accept_versions: false,
     })
     .unwrap();
     root
@@ -185,6 +186,7 @@ fn a_failed_update_leaves_the_workspace_alone() {
         root: root.clone(),
         from: Some(other),
         date: "2026-02-03".to_string(),
+        accept_versions: false,
     })
     .unwrap_err();
     assert!(
@@ -212,6 +214,7 @@ fn rerunning_update_on_the_same_pin_changes_nothing() {
         root: root.clone(),
         from: None,
         date: "2027-12-31".to_string(),
+        accept_versions: false,
     })
     .unwrap();
     assert!(!report.fragment_changed && !report.pinned_copy && report.previous_pin.is_none());
