@@ -5,9 +5,6 @@
 pub mod ext;
 mod generated;
 
-#[cfg(feature = "test-util")]
-pub mod standin;
-
 pub use ext::{
     auth::Credentials,
     client::{Client, PageRequest, Response},

@@ -1,14 +1,12 @@
-#![cfg(all(feature = "cli", feature = "test-util"))]
+#![cfg(feature = "cli")]
 //! The `atlas-snapshots` binary against the Atlas stand-in: what scripts depend on
 //! (stdout, exit codes, stderr messages) and what reaches the server.
 
 use std::{process::Output, time::Duration};
 
 use assert_cmd::Command;
-use atlas_snapshots::{
-    env,
-    standin::{Fault, RecordedRequest, StandIn, sample},
-};
+use atlas_snapshots::env;
+use atlas_snapshots_standin::{Fault, RecordedRequest, StandIn, sample};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "cli-test-token";

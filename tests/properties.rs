@@ -4,7 +4,6 @@
 //!
 //! One runtime and one server per test serve all of its cases; case counts are modest
 //! so the suite stays quick.
-#![cfg(feature = "test-util")]
 #![allow(deprecated)] // the serverless operations are deprecated; calling them is the point
 
 mod common;
@@ -20,12 +19,12 @@ use atlas_snapshots::{
         lifecycle::{parse_deprecation, parse_http_date},
         retry::retry_after,
     },
-    standin::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, StandIn, sample},
     types::{
         FlexBackupSnapshot20241113, PaginatedApiAtlasFlexBackupSnapshot20241113View,
         PaginatedApiAtlasServerlessBackupSnapshotView, ServerlessBackupSnapshot,
     },
 };
+use atlas_snapshots_standin::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, StandIn, sample};
 use chrono::{DateTime, Utc};
 use common::*;
 use proptest::prelude::*;
