@@ -4,10 +4,10 @@
 
 use std::{process::Output, time::Duration};
 
-use assert_cmd::Command;
 use atlas_snapshots::env;
 use atlas_snapshots_standin::{Fault, RecordedRequest, StandIn, sample};
 use serde_json::{Value, json};
+use tokio::process::Command;
 
 const TOKEN: &str = "cli-test-token";
 const GROUP: &str = sample::GROUP_ID;
@@ -28,7 +28,7 @@ async fn standin() -> StandIn {
 /// The CLI with a clean environment (only the test's token), pointed at `base_url`,
 /// with `args` split at whitespace.
 fn cli(base_url: &str, args: &str) -> Command {
-    let mut cmd = Command::cargo_bin("atlas-snapshots").expect("the atlas-snapshots binary");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_atlas-snapshots"));
     for var in [
         env::BASE_URL,
         env::CLIENT_ID,
@@ -44,7 +44,8 @@ fn cli(base_url: &str, args: &str) -> Command {
         .arg("--base-url")
         .arg(base_url)
         .args(args.split_whitespace())
-        .timeout(Duration::from_secs(20));
+        // A run that outlives its test (see `run`) is killed, not left behind.
+        .kill_on_drop(true);
     cmd
 }
 
@@ -68,15 +69,15 @@ impl Run {
     }
 }
 
-/// Runs the command off the runtime, which keeps serving the stand-in meanwhile.
+/// Runs the command, at most 20 s, while the runtime keeps serving the stand-in.
 async fn run(mut cmd: Command) -> Run {
     let Output {
         status,
         stdout,
         stderr,
-    } = tokio::task::spawn_blocking(move || cmd.output())
+    } = tokio::time::timeout(Duration::from_secs(20), cmd.output())
         .await
-        .expect("the command thread")
+        .expect("the command ends within 20 s")
         .expect("run the command");
     Run {
         code: status.code(),
