@@ -1,19 +1,39 @@
 //! Generation pipeline: vendored fragment → small pure transforms → progenitor → OUT_DIR.
 //!
 //! The vendored `spec/openapi.yaml` stays upstream's text; every adaptation happens
-//! here (see `build/transforms.rs`, unit-tested in `tests/build_transforms.rs`).
+//! in `build/transforms.rs` (unit-tested in `tests/build_transforms.rs`), run in order by
+//! `build/pipeline.rs`, which `cargo xtask spec probe` also runs on the whole upstream.
 
 #[path = "build/emit.rs"]
 mod emit;
+#[path = "build/pipeline.rs"]
+mod pipeline;
+#[path = "build/renames.rs"]
+mod renames;
 #[path = "build/transforms.rs"]
 mod transforms;
 
 use std::{env, fs, path::PathBuf};
 
 const SPEC: &str = "spec/openapi.yaml";
+/// Written by `cargo xtask spec update` from the whole pin: the shared path-parameter
+/// types' patterns, so they do not depend on which operations are vendored.
+const PATH_PARAMETERS: &str = "build/path-parameters.yaml";
+/// Its `updated` date picks each operation's version, so a build does not change with the
+/// clock: the choice moves when `cargo xtask spec update` recuts the fragment.
+const PROVENANCE: &str = "spec/provenance.yaml";
 
 fn main() {
-    for input in [SPEC, "build/transforms.rs", "build/emit.rs", "build.rs"] {
+    for input in [
+        SPEC,
+        PROVENANCE,
+        PATH_PARAMETERS,
+        "build/transforms.rs",
+        "build/emit.rs",
+        "build/pipeline.rs",
+        "build/renames.rs",
+        "build.rs",
+    ] {
         println!("cargo::rerun-if-changed={input}");
     }
     if let Err(e) = generate() {
@@ -23,66 +43,33 @@ fn main() {
     }
 }
 
+fn read_yaml(path: &str) -> Result<serde_json::Value, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+    serde_yaml_ng::from_str(&text).map_err(|e| format!("parsing {path}: {e}"))
+}
+
 fn generate() -> Result<(), String> {
-    let text = fs::read_to_string(SPEC).map_err(|e| format!("reading {SPEC}: {e}"))?;
-    let mut spec: serde_json::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| format!("parsing {SPEC}: {e}"))?;
-
-    // Read the lifecycle facts first: later transforms rewrite media types and ids.
-    let rows = transforms::operation_rows(&spec)?;
-    transforms::apply_operation_id_overrides(&mut spec);
-    transforms::fence_description_code_as_text(&mut spec);
-    transforms::normalize_media_types(&mut spec);
-    transforms::relax_error_parameters(&mut spec);
-    let open_enums = transforms::extract_open_enums(&mut spec);
-    transforms::relax_response_constraints(&mut spec, &[]);
-    transforms::hoist_path_parameters(&mut spec)?;
-
-    let openapi: openapiv3::OpenAPI = serde_json::from_value(spec)
-        .map_err(|e| format!("the transformed spec is not OpenAPI 3.0: {e}"))?;
-
-    let mut settings = progenitor::GenerationSettings::default();
-    settings
-        .with_interface(progenitor::InterfaceStyle::Builder)
-        .with_tag(progenitor::TagStyle::Merged)
-        .with_hooks(progenitor::HooksMode::Expected)
-        .with_inner_type(quote::quote! { crate::ext::Inner })
-        .with_derive("PartialEq");
-    for e in &open_enums {
-        settings.with_replacement(
-            &e.name,
-            format!("crate::generated::types::{}", e.name),
-            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
-        );
-    }
-    let tokens = progenitor::Generator::new(&settings)
-        .generate_tokens(&openapi)
-        .map_err(|e| format!("progenitor: {e}"))?;
-    let mut file: syn::File =
-        syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
-    add_to_types_module(&mut file, &emit::open_enums(&open_enums))?;
+    let spec = read_yaml(SPEC)?;
+    let provenance = read_yaml(PROVENANCE)?;
+    let today = provenance["updated"]
+        .as_str()
+        .ok_or(format!("{PROVENANCE} has no `updated` date"))?;
+    let patterns = read_yaml(PATH_PARAMETERS)?
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+        .collect();
+    let generated = pipeline::generate(spec, today, &patterns)?;
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
-    write(&out.join("client.rs"), &prettyplease::unparse(&file))?;
-    write(&out.join("operations.rs"), &emit::operation_table(&rows))
+    write(
+        &out.join("client.rs"),
+        &prettyplease::unparse(&generated.client),
+    )?;
+    write(&out.join("operations.rs"), &generated.operations)
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<(), String> {
     fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
-}
-
-/// Appends items (given as source) to progenitor's `pub mod types`.
-fn add_to_types_module(file: &mut syn::File, source: &str) -> Result<(), String> {
-    let extra: syn::File =
-        syn::parse_str(source).map_err(|e| format!("emitted open enums do not parse: {e}"))?;
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("progenitor emitted no `types` module")?;
-    types.1.extend(extra.items);
-    Ok(())
 }

@@ -58,7 +58,7 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             "/// `{id}`: {summary}.\npub const {konst}: Operation = Operation {{\n    \
              id: {id:?},\n    spec_id: {spec_id:?},\n    method_name: {method_name:?},\n    \
              http_method: {http_method:?},\n    path: {path:?},\n    summary: {summary:?},\n    \
-             media_type: {media_type:?},\n    version: {version:?},\n    deprecated: {deprecated},\n    \
+             media_type: {media_type:?},\n    content_type: {content_type},\n    version: {version:?},\n    deprecated: {deprecated},\n    \
              sunset: {sunset},\n    successor: {successor},\n    docs_url: {docs_url},\n}};\n\n",
             id = row.id,
             summary = row.summary,
@@ -67,6 +67,7 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             http_method = row.method.to_ascii_uppercase(),
             path = row.path,
             media_type = row.media_type,
+            content_type = opt(&row.content_type),
             version = row.version,
             deprecated = row.deprecated,
             sunset = opt(&row.sunset),

@@ -16,11 +16,14 @@ pub struct OperationRow {
     pub method: String,
     pub path: String,
     pub summary: String,
-    /// The versioned media type of the 200 response, e.g. `application/vnd.atlas.2023-01-01+json`.
+    /// The versioned media type of the first 2xx response (sent as `Accept`), e.g.
+    /// `application/vnd.atlas.2023-01-01+json`.
     pub media_type: String,
+    /// The versioned media type of the request body (sent as `Content-Type`), if any.
+    pub content_type: Option<String>,
     pub version: String,
     pub deprecated: bool,
-    /// `x-sunset` of the 200 media type, `YYYY-MM-DD`.
+    /// `x-sunset` of the success media type, `YYYY-MM-DD`.
     pub sunset: Option<String>,
     /// The `id` of the operation that replaces this one, resolved from `externalDocs`.
     pub successor: Option<String>,
@@ -36,7 +39,7 @@ pub struct OpenEnum {
 }
 
 const VENDOR_MEDIA_PREFIX: &str = "application/vnd.atlas.";
-const HTTP_METHODS: [&str; 8] = [
+pub const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
@@ -80,7 +83,8 @@ fn method_id(op: &Value) -> Option<String> {
     str_field(op, "x-xgen-operation-id-override").or_else(|| str_field(op, "operationId"))
 }
 
-/// Reads one row per operation, before any other transform touches the spec.
+/// Reads one row per operation, after [`select_versions`] and before any other transform
+/// touches the spec.
 pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
     let ops = operations(spec);
     let mut rows = Vec::new();
@@ -88,17 +92,16 @@ pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
         let spec_id = str_field(op, "operationId")
             .ok_or_else(|| format!("{method} {path}: operation has no operationId"))?;
         let id = method_id(op).unwrap_or_else(|| spec_id.clone());
-        let content = op
-            .pointer("/responses/200/content")
-            .and_then(Value::as_object)
-            .ok_or_else(|| format!("{spec_id}: no 200 response content"))?;
-        let (media_type, media) = content
-            .iter()
-            .find(|(k, _)| k.starts_with(VENDOR_MEDIA_PREFIX))
-            .ok_or_else(|| format!("{spec_id}: no application/vnd.atlas.* media type on 200"))?;
-        let version = str_field(media, "x-xgen-version")
-            .or_else(|| version_of_media_type(media_type))
+        // The first 2xx is the success; a 204 still names its media type, without a schema.
+        let (media_type, media) = first_success(op)
+            .and_then(|(_, response)| vendor_media(response))
+            .ok_or_else(|| format!("{spec_id}: no application/vnd.atlas.* media type on a 2xx"))?;
+        let version = media_version(media_type, media)
             .ok_or_else(|| format!("{spec_id}: cannot tell the version of {media_type}"))?;
+        let content_type = op
+            .get("requestBody")
+            .and_then(vendor_media)
+            .map(|(k, _)| k.clone());
         let successor = match op.pointer("/externalDocs/url").and_then(Value::as_str) {
             Some(url) => resolve_successor(url, &ops),
             None => None,
@@ -110,6 +113,7 @@ pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
             path: path.clone(),
             summary: str_field(op, "summary").unwrap_or_default(),
             media_type: media_type.clone(),
+            content_type,
             version,
             deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
             sunset: str_field(media, "x-sunset"),
@@ -120,12 +124,109 @@ pub fn operation_rows(spec: &Value) -> Result<Vec<OperationRow>, String> {
     Ok(rows)
 }
 
-/// `application/vnd.atlas.2024-11-13+json` → `2024-11-13`.
+/// The lowest 2xx response of an operation, with its status.
+fn first_success(op: &Value) -> Option<(&String, &Value)> {
+    op.get("responses")?
+        .as_object()?
+        .iter()
+        .filter(|(status, _)| status.starts_with('2'))
+        .min_by_key(|(status, _)| status.as_str())
+}
+
+/// The first `application/vnd.atlas.*` entry of a response's or request body's `content`.
+fn vendor_media(holder: &Value) -> Option<(&String, &Value)> {
+    holder
+        .get("content")?
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.starts_with(VENDOR_MEDIA_PREFIX))
+}
+
+/// `application/vnd.atlas.2024-11-13+json` → `2024-11-13` (also `+gzip`, `+csv`, `preview`).
 pub fn version_of_media_type(media_type: &str) -> Option<String> {
-    media_type
-        .strip_prefix(VENDOR_MEDIA_PREFIX)?
-        .strip_suffix("+json")
-        .map(str::to_owned)
+    let rest = media_type.strip_prefix(VENDOR_MEDIA_PREFIX)?;
+    rest.split_once('+').map(|(v, _)| v.to_owned())
+}
+
+/// The version of one `content` entry: the media type says it (upstream's
+/// `x-xgen-version` is sometimes the whole media type), `x-xgen-version` is the fallback.
+fn media_version(media_type: &str, media: &Value) -> Option<String> {
+    version_of_media_type(media_type).or_else(|| str_field(media, "x-xgen-version"))
+}
+
+/// The version to generate an operation for, from `(version, x-sunset)` of its media
+/// entries: the newest dated version not sunset on `today`; failing that the newest
+/// dated one; failing that `preview`. Dates compare as `YYYY-MM-DD` text.
+pub fn choose_version(versions: &[(String, Option<String>)], today: &str) -> Option<String> {
+    let dated = |v: &&(String, Option<String>)| v.0.starts_with(|c: char| c.is_ascii_digit());
+    let sunset = |version: &str| {
+        versions
+            .iter()
+            .any(|(v, s)| v == version && s.as_deref().is_some_and(|s| s <= today))
+    };
+    let newest = |live_only: bool| {
+        versions
+            .iter()
+            .filter(dated)
+            .filter(|(v, _)| !live_only || !sunset(v))
+            .map(|(v, _)| v.clone())
+            .max()
+    };
+    newest(true)
+        .or_else(|| newest(false))
+        .or_else(|| versions.first().map(|(v, _)| v.clone()))
+}
+
+/// Keeps one version per operation, so the `Accept` the table records, the request body
+/// and the decoded schema all come from the same version (progenitor also refuses bodies
+/// in several media types). A response left with no media type belonged to another
+/// version's status (`200` in 2023-01-01, `204` in 2024-05-30) and goes.
+pub fn select_versions(spec: &mut Value, today: &str) {
+    for op in operations_mut(spec) {
+        let mut versions = Vec::new();
+        let bodies = op.get("requestBody").into_iter();
+        let responses = op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|r| r.values());
+        for holder in bodies.chain(responses) {
+            for (k, media) in holder
+                .get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(v) = media_version(k, media) {
+                    versions.push((v, str_field(media, "x-sunset")));
+                }
+            }
+        }
+        let Some(chosen) = choose_version(&versions, today) else {
+            continue;
+        };
+        let keep = |content: &mut Map<String, Value>| {
+            content.retain(|k, media| {
+                !k.starts_with(VENDOR_MEDIA_PREFIX)
+                    || media_version(k, media).as_deref() == Some(chosen.as_str())
+            });
+        };
+        if let Some(c) = op
+            .pointer_mut("/requestBody/content")
+            .and_then(Value::as_object_mut)
+        {
+            keep(c);
+        }
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            responses.retain(|_, response| match response.get_mut("content") {
+                Some(Value::Object(content)) if !content.is_empty() => {
+                    keep(content);
+                    !content.is_empty()
+                }
+                _ => true,
+            });
+        }
+    }
 }
 
 /// Finds the operation an `externalDocs` link points at (`…/operation/<name>`).
@@ -177,40 +278,231 @@ pub fn apply_operation_id_overrides(spec: &mut Value) {
     }
 }
 
-/// progenitor types only `application/json` bodies: present every vendor media type as
-/// JSON. The exact type to send in `Accept` lives on in the operation table.
-pub fn normalize_media_types(spec: &mut Value) {
-    let fix_content = |content: &mut Value| {
-        if let Some(map) = content.as_object_mut() {
-            let renamed: Map<String, Value> = std::mem::take(map)
-                .into_iter()
-                .map(|(k, v)| {
-                    if k.starts_with(VENDOR_MEDIA_PREFIX) && k.ends_with("+json") {
-                        ("application/json".to_owned(), v)
-                    } else {
-                        (k, v)
-                    }
-                })
-                .collect();
-            *map = renamed;
-        }
-    };
-    for op in operations_mut(spec) {
-        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
-            for response in responses.values_mut() {
-                if let Some(content) = response.get_mut("content") {
-                    fix_content(content);
+/// Every `content` map of the spec: operations' request bodies and responses, and the
+/// shared `components.responses`.
+fn contents_mut(spec: &mut Value) -> Vec<&mut Map<String, Value>> {
+    let mut holders: Vec<&mut Value> = Vec::new();
+    for (key, value) in spec.as_object_mut().into_iter().flatten() {
+        match key.as_str() {
+            "components" => {
+                if let Some(responses) = value.get_mut("responses").and_then(Value::as_object_mut) {
+                    holders.extend(responses.values_mut());
                 }
+            }
+            "paths" => {
+                let items = value.as_object_mut().into_iter().flat_map(|p| p.iter_mut());
+                for (method, op) in
+                    items.flat_map(|(_, item)| item.as_object_mut().into_iter().flatten())
+                {
+                    if !HTTP_METHODS.contains(&method.as_str()) {
+                        continue;
+                    }
+                    for (key, value) in op.as_object_mut().into_iter().flatten() {
+                        match key.as_str() {
+                            "requestBody" => holders.push(value),
+                            "responses" => holders.extend(
+                                value
+                                    .as_object_mut()
+                                    .into_iter()
+                                    .flat_map(|r| r.values_mut()),
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    holders
+        .into_iter()
+        .filter_map(|h| h.get_mut("content").and_then(Value::as_object_mut))
+        .collect()
+}
+
+fn is_json(media_type: &str) -> bool {
+    media_type == "application/json"
+        || (media_type.starts_with(VENDOR_MEDIA_PREFIX) && media_type.ends_with("+json"))
+}
+
+/// progenitor types only `application/json` bodies (and rejects any other request body):
+/// present every vendor JSON media type as JSON. The exact types to send in `Accept` and
+/// `Content-Type` live on in the operation table.
+pub fn normalize_media_types(spec: &mut Value) {
+    for content in contents_mut(spec) {
+        let renamed: Map<String, Value> = std::mem::take(content)
+            .into_iter()
+            .map(|(k, v)| {
+                if is_json(&k) {
+                    ("application/json".to_owned(), v)
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        *content = renamed;
+    }
+}
+
+/// A JSON media type without a schema (a 204's) makes progenitor `todo!()`: it carries no
+/// body, so drop it and let the response be an empty one.
+pub fn drop_schemaless_json(spec: &mut Value) {
+    for content in contents_mut(spec) {
+        content.retain(|k, media| !is_json(k) || media.get("schema").is_some());
+    }
+}
+
+/// progenitor wants one success type per operation. Where one 2xx has a JSON body and
+/// another none (`200` or `204`), every 2xx decodes the body as nullable, so the method
+/// returns an `Option` (the wire hook reads an empty 204 body as `null`).
+pub fn optional_success_bodies(spec: &mut Value) {
+    for op in operations_mut(spec) {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let body = |r: &Value| r.pointer("/content/application~1json/schema").cloned();
+        let successes: Vec<&String> = responses.keys().filter(|s| s.starts_with('2')).collect();
+        let typed = successes.iter().find_map(|s| body(&responses[s.as_str()]));
+        let empty = successes.iter().any(|s| {
+            responses[s.as_str()]
+                .get("content")
+                .is_none_or(|c| c.as_object().is_some_and(Map::is_empty))
+        });
+        let (Some(schema), true) = (typed, empty) else {
+            continue;
+        };
+        let nullable =
+            json!({"application/json": {"schema": {"allOf": [schema], "nullable": true}}});
+        for (status, response) in responses.iter_mut() {
+            if status.starts_with('2') {
+                response["content"] = nullable.clone();
             }
         }
     }
-    if let Some(responses) = spec
-        .pointer_mut("/components/responses")
+}
+
+/// progenitor wants one error type per operation. An operation whose error responses
+/// carry another body beside `ApiError` (the resource-policy 400s) gets one merged object,
+/// `ApiErrorWith{Other}`, on every error response, so no field of either is lost.
+pub fn merge_error_bodies(spec: &mut Value) -> Result<(), String> {
+    const API_ERROR: &str = "#/components/schemas/ApiError";
+    let shared: Map<String, Value> = spec
+        .pointer("/components/responses")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let resolve = |r: &Value| -> Value {
+        match r
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|p| p.rsplit('/').next())
+        {
+            Some(name) => shared.get(name).cloned().unwrap_or(Value::Null),
+            None => r.clone(),
+        }
+    };
+    let mut merged: Map<String, Value> = Map::new();
+    for op in operations_mut(spec) {
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let is_error = |s: &str| !s.starts_with('1') && !s.starts_with('2') && !s.starts_with('3');
+        let mut others: Vec<String> = responses
+            .iter()
+            .filter(|(s, _)| is_error(s))
+            .filter_map(|(_, r)| {
+                resolve(r)
+                    .pointer("/content/application~1json/schema/$ref")
+                    .and_then(Value::as_str)
+                    .filter(|r| *r != API_ERROR)
+                    .map(str::to_owned)
+            })
+            .collect();
+        others.sort();
+        others.dedup();
+        let [other] = &others[..] else {
+            if others.len() > 1 {
+                let id = str_field(op, "operationId").unwrap_or_default();
+                return Err(format!("{id}: more than one non-ApiError error body"));
+            }
+            continue;
+        };
+        let name = format!(
+            "ApiErrorWith{}",
+            other.rsplit('/').next().unwrap_or_default()
+        );
+        merged.insert(
+            name.clone(),
+            json!({"allOf": [{"$ref": API_ERROR}, {"$ref": other}]}),
+        );
+        let schema = json!({"$ref": format!("#/components/schemas/{name}")});
+        for (status, response) in responses.iter_mut() {
+            if !is_error(status) {
+                continue;
+            }
+            let mut inline = resolve(response);
+            if let Some(media) = inline.pointer_mut("/content/application~1json") {
+                media["schema"] = schema.clone();
+            }
+            *response = inline;
+        }
+    }
+    if let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     {
-        for response in responses.values_mut() {
-            if let Some(content) = response.get_mut("content") {
-                fix_content(content);
+        schemas.extend(merged);
+    }
+    Ok(())
+}
+
+/// Atlas's polymorphic families (`CloudProviderAccessRole` lists its children in `oneOf`,
+/// each child `allOf`s the parent back) send typify into endless recursion. In each
+/// child, the parent's own fields take the place of the `$ref` to it.
+pub fn inline_oneof_parents(spec: &mut Value) {
+    let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    // (parent ref, the parent's own fields, its children's names)
+    let mut families: Vec<(String, Value, Vec<String>)> = Vec::new();
+    for (name, schema) in schemas.iter() {
+        let Some(children) = schema.get("oneOf").and_then(Value::as_array) else {
+            continue;
+        };
+        let children = children
+            .iter()
+            .filter_map(|c| c.get("$ref").and_then(Value::as_str))
+            .filter_map(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned)
+            .collect();
+        let mut own = schema.clone();
+        if let Some(own) = own.as_object_mut() {
+            for key in [
+                "oneOf",
+                "discriminator",
+                "description",
+                "title",
+                "example",
+                "externalDocs",
+            ] {
+                own.remove(key);
+            }
+        }
+        families.push((format!("#/components/schemas/{name}"), own, children));
+    }
+    for (parent, own, children) in &families {
+        for child in children {
+            let parts = schemas
+                .get_mut(child)
+                .and_then(|c| c.get_mut("allOf"))
+                .and_then(Value::as_array_mut);
+            for part in parts.into_iter().flatten() {
+                if part.get("$ref").and_then(Value::as_str) == Some(parent.as_str()) {
+                    *part = own.clone();
+                }
             }
         }
     }
@@ -233,7 +525,12 @@ pub fn path_parameter_type_name(param: &str, path: &str) -> String {
         .rev()
         .find(|(_, c)| c.is_ascii_uppercase())
         .map_or(0, |(i, _)| i);
-    let word = resource[start..].trim_end_matches('s');
+    // One plural `s` goes; `Serverless` keeps its `ss`.
+    let word = &resource[start..];
+    let word = match word.strip_suffix('s') {
+        Some(w) if !w.ends_with('s') => w,
+        _ => word,
+    };
     format!("{}Name", pascal_case(word))
 }
 
@@ -245,48 +542,121 @@ fn pascal_case(s: &str) -> String {
     }
 }
 
+/// A regex pattern in a canonical spelling, so spellings of the same language compare
+/// equal: an outer group around the whole anchored pattern goes (`^([a-f0-9]{24})$` is
+/// `^[a-f0-9]{24}$`) and simple character classes are sorted (`[a-f0-9]` is `[0-9a-f]`).
+/// Case is kept: `[a-fA-F0-9]` accepts what `[a-f0-9]` refuses.
+pub fn canonical_pattern(pattern: &str) -> String {
+    let mut p = pattern.to_owned();
+    if let Some(inner) = p.strip_prefix("^(").and_then(|r| r.strip_suffix(")$"))
+        && encloses_whole(inner)
+    {
+        p = format!("^{inner}$");
+    }
+    let mut out = String::new();
+    let mut rest = p.as_str();
+    while let Some(start) = rest.find('[') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find(']') else { break };
+        let class = &after[..end];
+        out.push('[');
+        out.push_str(&sorted_class(class).unwrap_or_else(|| class.to_owned()));
+        out.push(']');
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `inner` of `^(inner)$` is one group's body: no `|` at its top level and no
+/// `)` that closes the outer group early.
+fn encloses_whole(inner: &str) -> bool {
+    let mut depth = 0i32;
+    let mut escaped = false;
+    for c in inner.chars() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '(') => depth += 1,
+            (false, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            (false, '|') if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+/// `a-f0-9` → `0-9a-f`, for classes of only alphanumeric ranges and characters.
+fn sorted_class(class: &str) -> Option<String> {
+    let chars: Vec<char> = class.chars().collect();
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_alphanumeric() {
+            return None;
+        }
+        if i + 2 < chars.len() && chars[i + 1] == '-' && chars[i + 2].is_ascii_alphanumeric() {
+            items.push(chars[i..i + 3].iter().collect::<String>());
+            i += 3;
+        } else {
+            items.push(chars[i].to_string());
+            i += 1;
+        }
+    }
+    items.sort();
+    items.dedup();
+    Some(items.concat())
+}
+
 /// Moves every patterned path-parameter schema into `components.schemas` under one
 /// shared name, so all operations take the same validated `GroupId`, `ClusterName`,
-/// `SnapshotId` (typify otherwise makes one type per operation). Two parameters that
-/// would share a name but differ in schema are an error, not a silent merge.
-pub fn hoist_path_parameters(spec: &mut Value) -> Result<Vec<String>, String> {
+/// `SnapshotId` (typify otherwise makes one type per operation). `patterns` (from
+/// `whole_spec::path_parameter_patterns`) says which language the shared type has; a parameter
+/// spelled in another language stays inline, so typify gives its operation a type of its
+/// own that keeps its pattern.
+pub fn hoist_path_parameters(
+    spec: &mut Value,
+    patterns: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<String>, String> {
     let mut hoisted: Map<String, Value> = Map::new();
-    let mut hoist = |param: &mut Value, path: &str| -> Result<(), String> {
+    let mut hoist = |param: &mut Value, path: &str| {
         if param.get("in").and_then(Value::as_str) != Some("path") {
-            return Ok(());
+            return;
         }
         let Some(schema) = param.get("schema") else {
-            return Ok(());
+            return;
         };
-        if schema.get("$ref").is_some() || schema.get("pattern").is_none() {
-            return Ok(());
+        let Some(pattern) = schema.get("pattern").and_then(Value::as_str) else {
+            return;
+        };
+        if schema.get("$ref").is_some() {
+            return;
         }
         let name = param
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or_default();
         let type_name = path_parameter_type_name(name, path);
+        let shared = patterns.get(&type_name).map_or(pattern, String::as_str);
+        if canonical_pattern(shared) != canonical_pattern(pattern) {
+            return;
+        }
         let mut schema = schema.clone();
         if let Some(obj) = schema.as_object_mut() {
             obj.remove("example");
+            obj.insert("pattern".to_owned(), Value::String(shared.to_owned()));
             if let Some(desc) = param.get("description") {
                 obj.entry("description").or_insert_with(|| desc.clone());
             }
         }
-        match hoisted.get(&type_name) {
-            Some(existing) if existing.get("pattern") != schema.get("pattern") => {
-                return Err(format!(
-                    "path parameters named {type_name} disagree on their pattern: {} vs {}",
-                    existing["pattern"], schema["pattern"]
-                ));
-            }
-            Some(_) => {}
-            None => {
-                hoisted.insert(type_name.clone(), schema);
-            }
-        }
+        hoisted.entry(type_name.clone()).or_insert(schema);
         param["schema"] = json!({ "$ref": format!("#/components/schemas/{type_name}") });
-        Ok(())
     };
 
     // Parameters declared once in components are hoisted with the first path using them.
@@ -311,7 +681,7 @@ pub fn hoist_path_parameters(spec: &mut Value) -> Result<Vec<String>, String> {
             .map(|(path, _, _)| path)
             .unwrap_or_default();
         if let Some(param) = spec.pointer_mut(&format!("/components/parameters/{key}")) {
-            hoist(param, &path)?;
+            hoist(param, &path);
         }
     }
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
@@ -328,7 +698,7 @@ pub fn hoist_path_parameters(spec: &mut Value) -> Result<Vec<String>, String> {
                     None
                 };
                 for param in params.into_iter().flatten() {
-                    hoist(param, path)?;
+                    hoist(param, path);
                 }
             }
         }
@@ -404,32 +774,47 @@ pub fn relax_error_parameters(spec: &mut Value) {
     }
 }
 
-/// Hoists every string `enum` property into a named schema `{Schema}{Property}` and
-/// returns them, so build.rs can swap each for an open enum that keeps unknown values.
-pub fn extract_open_enums(spec: &mut Value) -> Vec<OpenEnum> {
+fn string_enum(schema: &Value) -> Option<Vec<String>> {
+    let values: Vec<String> = schema
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
+/// Turns every string `enum` into an open enum, returned so build.rs can swap each for a
+/// type that keeps unknown values: a property's enum is hoisted into a schema named
+/// `{Schema}{Property}` (upper camel case, so `tokenizerwhitespace.type` gives
+/// `TokenizerwhitespaceType`), an enum schema keeps its name. A name is a function of the
+/// schema and property alone, never of what else is in the spec; one that clashes with
+/// another schema is an error, not an overwrite.
+pub fn extract_open_enums(spec: &mut Value) -> Result<Vec<OpenEnum>, String> {
     let mut found = Vec::new();
     let Some(schemas) = spec
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
     else {
-        return found;
+        return Ok(found);
     };
     for (schema_name, schema) in schemas.iter_mut() {
+        if let Some(values) = string_enum(schema) {
+            found.push(OpenEnum {
+                name: schema_name.clone(),
+                values,
+                description: str_field(schema, "description"),
+            });
+            continue;
+        }
         let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
             continue;
         };
         for (prop_name, prop) in props.iter_mut() {
-            let Some(values) = prop.get("enum").and_then(Value::as_array) else {
+            let Some(values) = string_enum(prop) else {
                 continue;
             };
-            let values: Vec<String> = values
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect();
-            if values.is_empty() {
-                continue;
-            }
-            let name = format!("{schema_name}{}", pascal_case(prop_name));
+            let name = format!("{}{}", pascal_case(schema_name), pascal_case(prop_name));
             let description = str_field(prop, "description");
             *prop = json!({ "$ref": format!("#/components/schemas/{name}") });
             found.push(OpenEnum {
@@ -440,13 +825,20 @@ pub fn extract_open_enums(spec: &mut Value) -> Vec<OpenEnum> {
         }
     }
     for e in &found {
-        schemas.insert(e.name.clone(), json!({ "type": "string" }));
+        let placeholder = schemas.insert(e.name.clone(), json!({ "type": "string" }));
+        if placeholder.is_some_and(|p| string_enum(&p).is_none()) {
+            return Err(format!("open enum {} clashes with a schema", e.name));
+        }
     }
-    found
+    Ok(found)
 }
 
-/// Rust variant name of an enum value: `inProgress` → `InProgress`, `PENDING` → `Pending`.
+/// Rust variant name of an enum value: `inProgress` → `InProgress`, `PENDING` → `Pending`,
+/// and a value of symbols is spelled out: `<` → `Lt`, `>=` → `GtEq`.
 pub fn variant_name(value: &str) -> String {
+    if !value.is_empty() && !value.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return value.chars().map(symbol_name).collect();
+    }
     let mut out = String::new();
     for word in value.split(|c: char| !c.is_ascii_alphanumeric()) {
         if word.is_empty() {
@@ -468,6 +860,30 @@ pub fn variant_name(value: &str) -> String {
         out.insert(0, 'V');
     }
     out
+}
+
+fn symbol_name(c: char) -> &'static str {
+    match c {
+        '<' => "Lt",
+        '>' => "Gt",
+        '=' => "Eq",
+        '!' => "Not",
+        '+' => "Plus",
+        '-' => "Minus",
+        '*' => "Star",
+        '/' => "Slash",
+        '%' => "Percent",
+        '&' => "And",
+        '|' => "Or",
+        '^' => "Caret",
+        '~' => "Tilde",
+        '.' => "Dot",
+        ',' => "Comma",
+        ':' => "Colon",
+        '_' => "Underscore",
+        ' ' => "Space",
+        _ => "Symbol",
+    }
 }
 
 /// Descriptions become rustdoc; an untagged code fence there (the spec's curl example)

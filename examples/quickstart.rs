@@ -109,7 +109,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .get_serverless_backup_snapshot(&ids.group, &ids.serverless, &ids.serverless_snapshot)
         .await
     {
-        Ok(serverless) => {
+        Ok(response) => {
+            let serverless = response.value();
             println!("Serverless snapshot (getServerlessBackupSnapshot, deprecated):");
             println!(
                 "  {}  {}  status {}  {} bytes",
@@ -125,16 +126,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     .unwrap_or_default(),
                 serverless.storage_size_bytes.unwrap_or_default(),
             );
-            print_json(&serverless)?;
+            print_json(&response)?;
         }
         Err(gone @ Error::VersionGone { .. }) => println!("Serverless snapshot: {gone}"),
         Err(other) => return Err(other.into()),
     }
 
     // 2. Its successor: the Flex snapshot.
-    let flex = client
+    let response = client
         .get_flex_backup_snapshot(&ids.group, &ids.flex, &ids.flex_snapshot)
         .await?;
+    let flex = response.value();
     println!("\nFlex snapshot (getFlexBackupSnapshot, the successor):");
     println!(
         "  {}  {}  status {}  MongoDB {}",
@@ -148,12 +150,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_default(),
         flex.mongo_db_version.as_deref().unwrap_or("-"),
     );
-    print_json(&flex)?;
+    print_json(&response)?;
 
     // 3. One list page.
-    let page = client
+    let response = client
         .list_flex_backup_snapshots(&ids.group, &ids.flex, PageRequest::default())
         .await?;
+    let page = response.value();
     println!(
         "\nFlex snapshots, page 1 ({} of {:?}):",
         page.results.len(),
@@ -169,7 +172,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_default()
         );
     }
-    print_json(&page)?;
+    print_json(&response)?;
     Ok(())
 }
 
@@ -178,6 +181,6 @@ fn id_of(snapshot: &serde_json::Value) -> String {
 }
 
 fn print_json<T: Serialize>(response: &Response<T>) -> serde_json::Result<()> {
-    println!("{}", serde_json::to_string_pretty(&**response)?);
+    println!("{}", serde_json::to_string_pretty(response.value())?);
     Ok(())
 }

@@ -2,15 +2,15 @@
 //! wire hooks (versioned Accept, User-Agent, auth, retries), lifecycle, envelope and
 //! errors. One concern per submodule.
 
-pub mod auth;
-pub mod client;
-pub mod config;
+pub(crate) mod auth;
+pub(crate) mod client;
+pub(crate) mod config;
 pub(crate) mod envelope;
-pub mod error;
-pub mod lifecycle;
+pub(crate) mod error;
+pub(crate) mod lifecycle;
 pub(crate) mod open_enum;
-pub mod pagination;
-pub mod retry;
+pub(crate) mod pagination;
+pub(crate) mod retry;
 mod wire;
 
 use std::{fmt, ops::Deref, sync::Arc};
@@ -18,19 +18,20 @@ use std::{fmt, ops::Deref, sync::Arc};
 use reqwest::header::HeaderValue;
 
 /// The configuration and shared state the generated client carries (its "inner type").
-/// Clones share it: one token cache, one digest nonce, one set of policies.
+/// Clones share it: one token cache, one digest nonce, one set of policies. Crate-private
+/// like the generated client that holds it, which build.rs names it to.
 #[derive(Clone)]
-pub struct Inner(Arc<Shared>);
+pub(crate) struct Inner(Arc<Shared>);
 
-#[doc(hidden)]
-pub struct Shared {
+pub(crate) struct Shared {
     pub(crate) signer: auth::Signer,
     pub(crate) retry: retry::RetryPolicy,
     pub(crate) timeouts: config::Timeouts,
     pub(crate) envelope: bool,
     pub(crate) deprecation: lifecycle::DeprecationWarnings,
     pub(crate) max_body: usize,
-    pub(crate) user_agent: HeaderValue,
+    /// `None` leaves the user's own client's `User-Agent` alone.
+    pub(crate) user_agent: Option<HeaderValue>,
 }
 
 impl Deref for Inner {

@@ -4,7 +4,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod ext;
+// Without TLS the client could only speak plain http:// to loopback: useless against Atlas.
+#[cfg(not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")))]
+compile_error!(
+    "atlas-snapshots needs a TLS feature: enable `rustls` (the default), `rustls-ring` or `native-tls`"
+);
+
+// Private modules with one curated list of re-exports, so every public item has one
+// path (and rustdoc shows it once). `tests/surface.rs` fails if one gains a second.
+mod ext;
 mod generated;
 
 pub use ext::{
@@ -13,7 +21,7 @@ pub use ext::{
     config::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY, Timeouts, env},
     error::{ApiFailure, Error, Result},
     lifecycle::{Deprecation, DeprecationNotice, LifecycleHeaders, Operation},
-    pagination::{Page, PageView, Paginated},
+    pagination::{DEFAULT_MAX_PAGES, Page, PageView, Paginated},
     retry::{RateLimit, RetryPolicy},
 };
 /// The operation table: versioned media type, deprecation and sunset of each operation.

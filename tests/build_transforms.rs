@@ -9,8 +9,12 @@ mod transforms;
 #[allow(dead_code)]
 mod emit;
 
+#[path = "../build/whole_spec.rs"]
+mod whole_spec;
+
 use serde_json::{Value, json};
 use transforms::*;
+use whole_spec::path_parameter_patterns;
 
 /// A two-operation spec in Atlas's shape: a deprecated one pointing at its successor
 /// through `externalDocs`, with an old id in the link as upstream has it.
@@ -145,7 +149,8 @@ fn vendor_media_types_are_presented_as_json() {
 #[test]
 fn path_parameters_share_one_type_per_name() {
     let mut s = spec();
-    let mut names = hoist_path_parameters(&mut s).unwrap();
+    let patterns = path_parameter_patterns(&s);
+    let mut names = hoist_path_parameters(&mut s, &patterns).unwrap();
     names.sort();
     assert_eq!(names, ["ClusterName", "GroupId"]);
     let schemas = &s["components"]["schemas"];
@@ -165,12 +170,65 @@ fn path_parameters_share_one_type_per_name() {
 }
 
 #[test]
-fn conflicting_path_parameter_patterns_fail_the_build() {
+fn a_path_parameter_in_another_language_keeps_its_own_validated_type() {
     let mut s = spec();
-    s["paths"]["/groups/{groupId}/flexClusters/{name}/snaps/{id}"]["get"]["parameters"][1]["schema"]
-        ["pattern"] = json!("^[0-9]+$");
-    let err = hoist_path_parameters(&mut s).unwrap_err();
-    assert!(err.contains("ClusterName"), "{err}");
+    let flex = "/groups/{groupId}/flexClusters/{name}/snaps/{id}";
+    s["paths"][flex]["get"]["parameters"][1]["schema"]["pattern"] = json!("^[0-9]+$");
+    // The whole spec says ClusterName is `^[a-z]+$`: the flex one stays inline, patterned.
+    let patterns = [("ClusterName".to_owned(), "^[a-z]+$".to_owned())].into();
+    hoist_path_parameters(&mut s, &patterns).unwrap();
+    assert_eq!(
+        s["components"]["schemas"]["ClusterName"]["pattern"],
+        "^[a-z]+$"
+    );
+    let flex_name = &s["paths"][flex]["get"]["parameters"][1]["schema"];
+    assert_eq!(flex_name["pattern"], "^[0-9]+$", "{flex_name}");
+    assert!(flex_name.get("$ref").is_none());
+}
+
+#[test]
+fn a_spelling_of_the_same_language_shares_the_type_in_the_whole_specs_spelling() {
+    let mut s = spec();
+    let flex = "/groups/{groupId}/flexClusters/{name}/snaps/{id}";
+    s["paths"][flex]["get"]["parameters"][1]["schema"]["pattern"] = json!("^([a-z]+)$");
+    let patterns = [("ClusterName".to_owned(), "^[a-z]+$".to_owned())].into();
+    hoist_path_parameters(&mut s, &patterns).unwrap();
+    assert_eq!(
+        s["paths"][flex]["get"]["parameters"][1]["schema"]["$ref"],
+        "#/components/schemas/ClusterName"
+    );
+    assert_eq!(
+        s["components"]["schemas"]["ClusterName"]["pattern"],
+        "^[a-z]+$"
+    );
+}
+
+#[test]
+fn patterns_compare_by_language_not_spelling() {
+    assert_eq!(canonical_pattern("^([a-f0-9]{24})$"), "^[0-9a-f]{24}$");
+    assert_eq!(canonical_pattern("^[a-f0-9]{24}$"), "^[0-9a-f]{24}$");
+    // Upper case is accepted by one and refused by the other: not the same.
+    assert_ne!(
+        canonical_pattern("^[a-fA-F0-9]{24}$"),
+        canonical_pattern("^([a-f0-9]{24})$")
+    );
+    // An alternation inside the group is not an outer group to drop.
+    assert_eq!(canonical_pattern("^(a)|(b)$"), "^(a)|(b)$");
+    assert_eq!(canonical_pattern("^(a|b)$"), "^(a|b)$");
+}
+
+#[test]
+fn the_shared_pattern_is_the_one_most_operations_use() {
+    let mut s = spec();
+    let flex = "/groups/{groupId}/flexClusters/{name}/snaps/{id}";
+    s["paths"][flex]["get"]["parameters"][1]["schema"]["pattern"] = json!("^[0-9]+$");
+    s["paths"]["/third/{name}"] = json!({"get": {"operationId": "third", "parameters": [
+        {"in": "path", "name": "clusterName", "required": true, "schema": {"type": "string", "pattern": "^([a-z]+)$"}}
+    ], "responses": {}}});
+    let patterns = path_parameter_patterns(&s);
+    // Two uses of [a-z]+ (spelled two ways, a tie going to the smaller), one of [0-9]+.
+    assert_eq!(patterns["ClusterName"], "^([a-z]+)$");
+    assert_eq!(patterns["GroupId"], "^([a-f0-9]{24})$");
 }
 
 #[test]
@@ -182,6 +240,10 @@ fn bare_name_parameters_are_named_after_their_resource() {
     assert_eq!(
         path_parameter_type_name("groupId", "/g/{groupId}"),
         "GroupId"
+    );
+    assert_eq!(
+        path_parameter_type_name("name", "/g/{groupId}/serverless/{name}"),
+        "ServerlessName"
     );
 }
 
@@ -211,7 +273,7 @@ fn error_parameters_accept_any_value() {
 #[test]
 fn enums_are_extracted_as_open_enums() {
     let mut s = spec();
-    let enums = extract_open_enums(&mut s);
+    let enums = extract_open_enums(&mut s).unwrap();
     assert_eq!(enums.len(), 1);
     assert_eq!(enums[0].name, "SnapStatus");
     assert_eq!(enums[0].values, ["queued", "inProgress"]);
@@ -229,6 +291,10 @@ fn variant_names_are_rust_case() {
     assert_eq!(variant_name("PENDING"), "Pending");
     assert_eq!(variant_name("onDemand"), "OnDemand");
     assert_eq!(variant_name("2fa"), "V2fa");
+    // typify cannot name these ("Failed to make unique variant names").
+    assert_eq!(variant_name("<"), "Lt");
+    assert_eq!(variant_name(">"), "Gt");
+    assert_eq!(variant_name(">="), "GtEq");
 }
 
 #[test]
@@ -240,6 +306,7 @@ fn the_table_carries_the_deprecation_note_and_successor_method() {
         "{table}"
     );
     assert!(table.contains("media_type: \"application/vnd.atlas.2023-01-01+json\""));
+    assert!(table.contains("content_type: None"));
     assert!(table.contains("successor: Some(\"get_flex_snapshot\")"));
     let old = rows.iter().find(|r| r.deprecated).unwrap();
     let new = rows.iter().find(|r| !r.deprecated).unwrap();
@@ -264,4 +331,211 @@ fn untagged_code_fences_in_descriptions_become_text() {
         1,
         "tagged fences and closing fences stay: {d}"
     );
+}
+
+/// One operation with the given responses and request body, in a spec of its own.
+fn one_op(responses: Value, body: Option<Value>) -> Value {
+    let mut op = json!({"operationId": "op", "summary": "S", "responses": responses});
+    if let Some(body) = body {
+        op["requestBody"] = json!({"content": body});
+    }
+    json!({"openapi": "3.0.1", "info": {"title": "t", "version": "2.0"},
+        "components": {"schemas": {}}, "paths": {"/x": {"post": op}}})
+}
+
+fn vnd(version: &str) -> String {
+    format!("application/vnd.atlas.{version}+json")
+}
+
+#[test]
+fn the_version_is_the_newest_dated_one_not_yet_sunset() {
+    let v = |v: &str, s: Option<&str>| (v.to_owned(), s.map(str::to_owned));
+    let versions = [
+        v("2023-01-01", None),
+        v("2024-05-30", Some("2026-06-01")),
+        v("preview", None),
+    ];
+    assert_eq!(
+        choose_version(&versions, "2026-12-01").as_deref(),
+        Some("2023-01-01")
+    );
+    assert_eq!(
+        choose_version(&versions, "2026-05-31").as_deref(),
+        Some("2024-05-30")
+    );
+    // All sunset: the newest still; only preview: preview.
+    let sunset = [
+        v("2023-01-01", Some("2025-01-01")),
+        v("2024-05-30", Some("2025-01-01")),
+    ];
+    assert_eq!(
+        choose_version(&sunset, "2026-12-01").as_deref(),
+        Some("2024-05-30")
+    );
+    assert_eq!(
+        choose_version(&[v("preview", None)], "2026-12-01").as_deref(),
+        Some("preview")
+    );
+}
+
+#[test]
+fn one_version_is_kept_for_accept_body_and_schema_alike() {
+    let schema = |n: &str| json!({"schema": {"$ref": format!("#/components/schemas/{n}")}});
+    let mut s = one_op(
+        json!({
+            "200": {"content": {vnd("2023-01-01"): schema("Old")}},
+            "204": {"content": {vnd("2024-05-30"): {}}},
+        }),
+        Some(json!({vnd("2023-01-01"): schema("OldIn"), vnd("2024-05-30"): schema("NewIn")})),
+    );
+    select_versions(&mut s, "2026-12-01");
+    let op = &s["paths"]["/x"]["post"];
+    // The 200 belonged to 2023-01-01 only: in 2024-05-30 the answer is a 204.
+    assert!(op["responses"].get("200").is_none(), "{op}");
+    assert!(op["responses"]["204"]["content"][vnd("2024-05-30")].is_object());
+    let body = op["requestBody"]["content"].as_object().unwrap();
+    assert_eq!(body.keys().collect::<Vec<_>>(), [&vnd("2024-05-30")]);
+    let rows = operation_rows(&s).unwrap();
+    assert_eq!(rows[0].media_type, vnd("2024-05-30"));
+    assert_eq!(rows[0].version, "2024-05-30");
+    assert_eq!(
+        rows[0].content_type.as_deref(),
+        Some(vnd("2024-05-30").as_str())
+    );
+    assert!(
+        emit::operation_table(&rows)
+            .contains(&format!("content_type: Some({:?})", vnd("2024-05-30")))
+    );
+}
+
+#[test]
+fn the_first_2xx_is_the_success_whatever_its_code() {
+    let s = one_op(
+        json!({"202": {"content": {vnd("2023-02-01"): {"schema": {"type": "object"}}}},
+               "400": {"content": {"application/json": {}}}}),
+        None,
+    );
+    let rows = operation_rows(&s).unwrap();
+    assert_eq!(rows[0].media_type, vnd("2023-02-01"));
+    assert_eq!(rows[0].content_type, None);
+}
+
+#[test]
+fn request_bodies_are_presented_as_json_too() {
+    let mut s = one_op(
+        json!({}),
+        Some(json!({vnd("2023-01-01"): {"schema": {"type": "object"}}})),
+    );
+    normalize_media_types(&mut s);
+    assert!(s["paths"]["/x"]["post"]["requestBody"]["content"]["application/json"].is_object());
+}
+
+#[test]
+fn schemaless_json_is_dropped_other_media_kept() {
+    let mut s = one_op(
+        json!({"204": {"content": {vnd("2023-01-01"): {"x-xgen-version": "2023-01-01"}}},
+               "200": {"content": {"application/vnd.atlas.2023-01-01+gzip": {}}}}),
+        None,
+    );
+    drop_schemaless_json(&mut s);
+    let r = &s["paths"]["/x"]["post"]["responses"];
+    assert_eq!(r["204"]["content"], json!({}));
+    assert!(r["200"]["content"]["application/vnd.atlas.2023-01-01+gzip"].is_object());
+}
+
+#[test]
+fn a_200_or_204_operation_decodes_an_optional_body() {
+    let mut s = one_op(
+        json!({"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/U"}}}},
+               "204": {"description": "none"}}),
+        None,
+    );
+    optional_success_bodies(&mut s);
+    let r = &s["paths"]["/x"]["post"]["responses"];
+    let expected = json!({"allOf": [{"$ref": "#/components/schemas/U"}], "nullable": true});
+    assert_eq!(r["200"]["content"]["application/json"]["schema"], expected);
+    assert_eq!(r["204"]["content"]["application/json"]["schema"], expected);
+    assert_eq!(r["204"]["description"], "none");
+}
+
+#[test]
+fn a_second_error_body_is_merged_with_api_error() {
+    let mut s = one_op(
+        json!({"200": {"content": {"application/json": {"schema": {"type": "object"}}}},
+               "400": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/PolicyError"}}}},
+               "409": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/PolicyError"}}}},
+               "401": {"$ref": "#/components/responses/unauthorized"}}),
+        None,
+    );
+    s["components"]["responses"] = json!({"unauthorized": {"description": "no",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}}});
+    merge_error_bodies(&mut s).unwrap();
+    let merged = json!({"$ref": "#/components/schemas/ApiErrorWithPolicyError"});
+    let r = &s["paths"]["/x"]["post"]["responses"];
+    assert_eq!(r["400"]["content"]["application/json"]["schema"], merged);
+    assert_eq!(r["401"]["content"]["application/json"]["schema"], merged);
+    assert_eq!(r["401"]["description"], "no");
+    assert_eq!(
+        s["components"]["schemas"]["ApiErrorWithPolicyError"]["allOf"],
+        json!([{"$ref": "#/components/schemas/ApiError"}, {"$ref": "#/components/schemas/PolicyError"}])
+    );
+    // The shared response is untouched for the operations that only answer ApiError.
+    assert_eq!(
+        s["components"]["responses"]["unauthorized"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ApiError"
+    );
+}
+
+#[test]
+fn a_child_that_all_ofs_its_one_of_parent_gets_the_parents_fields_instead() {
+    let mut s = json!({"components": {"schemas": {
+        "Role": {"description": "Parent.", "type": "object",
+            "discriminator": {"propertyName": "provider"},
+            "oneOf": [{"$ref": "#/components/schemas/Aws"}],
+            "properties": {"provider": {"type": "string"}}, "required": ["provider"]},
+        "Aws": {"allOf": [{"$ref": "#/components/schemas/Role"}, {"properties": {"arn": {"type": "string"}}}]},
+        // Not a child of Role: its reference stays.
+        "Other": {"allOf": [{"$ref": "#/components/schemas/Role"}]}
+    }}});
+    inline_oneof_parents(&mut s);
+    let schemas = &s["components"]["schemas"];
+    assert_eq!(
+        schemas["Aws"]["allOf"][0],
+        json!({"type": "object", "properties": {"provider": {"type": "string"}}, "required": ["provider"]})
+    );
+    assert_eq!(
+        schemas["Other"]["allOf"][0]["$ref"],
+        "#/components/schemas/Role"
+    );
+    assert!(
+        schemas["Role"]["oneOf"].is_array(),
+        "the parent keeps its children"
+    );
+}
+
+#[test]
+fn enum_schemas_become_open_enums_under_upper_camel_names() {
+    let mut s = json!({"components": {"schemas": {
+        "Operator": {"type": "string", "enum": ["<", ">"], "description": "Compare."},
+        "tokenizerwhitespace": {"type": "object", "properties": {"type": {"type": "string", "enum": ["whitespace"]}}}
+    }}});
+    let enums = extract_open_enums(&mut s).unwrap();
+    let names: Vec<&str> = enums.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["Operator", "TokenizerwhitespaceType"]);
+    assert_eq!(
+        s["components"]["schemas"]["Operator"],
+        json!({"type": "string"})
+    );
+    let source = emit::open_enums(&enums);
+    assert!(source.contains("Lt = \"<\""), "{source}");
+}
+
+#[test]
+fn an_open_enum_name_that_clashes_with_a_schema_is_an_error() {
+    let mut s = json!({"components": {"schemas": {
+        "Snap": {"type": "object", "properties": {"status": {"type": "string", "enum": ["a"]}}},
+        "SnapStatus": {"type": "object"}
+    }}});
+    let err = extract_open_enums(&mut s).unwrap_err();
+    assert!(err.contains("SnapStatus"), "{err}");
 }

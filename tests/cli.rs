@@ -2,14 +2,16 @@
 //! The `atlas-snapshots` binary against the Atlas stand-in: what scripts depend on
 //! (stdout, exit codes, stderr messages) and what reaches the server.
 
+mod cli_support;
+
 use std::{process::Output, time::Duration};
 
+use assert_cmd::Command;
 use atlas_snapshots::env;
 use atlas_snapshots_standin::{Fault, RecordedRequest, StandIn, sample};
+use cli_support::TOKEN;
 use serde_json::{Value, json};
-use tokio::process::Command;
 
-const TOKEN: &str = "cli-test-token";
 const GROUP: &str = sample::GROUP_ID;
 const SERVERLESS: &str = sample::SERVERLESS_NAME;
 const FLEX: &str = sample::FLEX_NAME;
@@ -28,24 +30,8 @@ async fn standin() -> StandIn {
 /// The CLI with a clean environment (only the test's token), pointed at `base_url`,
 /// with `args` split at whitespace.
 fn cli(base_url: &str, args: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_atlas-snapshots"));
-    for var in [
-        env::BASE_URL,
-        env::CLIENT_ID,
-        env::CLIENT_SECRET,
-        env::PUBLIC_API_KEY,
-        env::PRIVATE_API_KEY,
-        env::ACCESS_TOKEN,
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env(env::ACCESS_TOKEN, TOKEN)
-        .arg("--base-url")
-        .arg(base_url)
-        .args(args.split_whitespace())
-        // A run that outlives its test (see `run`) is killed, not left behind.
-        .kill_on_drop(true);
+    let mut cmd = Command::from_std(cli_support::command(base_url, args));
+    cmd.timeout(Duration::from_secs(20));
     cmd
 }
 
@@ -69,15 +55,15 @@ impl Run {
     }
 }
 
-/// Runs the command, at most 20 s, while the runtime keeps serving the stand-in.
+/// Runs the command off the runtime, which keeps serving the stand-in meanwhile.
 async fn run(mut cmd: Command) -> Run {
     let Output {
         status,
         stdout,
         stderr,
-    } = tokio::time::timeout(Duration::from_secs(20), cmd.output())
+    } = tokio::task::spawn_blocking(move || cmd.output())
         .await
-        .expect("the command ends within 20 s")
+        .expect("the command thread")
         .expect("run the command");
     Run {
         code: status.code(),
@@ -305,6 +291,38 @@ async fn flex_list_all_stops_at_total_count_with_the_page_size_given() {
         vec![page_query(1, 100), page_query(2, 100), page_query(3, 100)]
     );
     assert_eq!(out.stderr, "", "{out:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_all_against_a_server_that_ignores_page_num_exits_4_after_two_pages() {
+    let standin = standin().await;
+    standin.seed_flex(GROUP, FLEX, (0..10).map(sample::flex_snapshot).collect());
+    // Every request gets page 1 again, and totalCount promises far more than that.
+    standin.set_fault(
+        Fault::Paging {
+            ignore_page_num: true,
+            always_full: false,
+            total_count: Some(1_000_000),
+        },
+        None,
+    );
+
+    let args = format!("flex list --all --page-size 5 --group-id {GROUP} --cluster {FLEX}");
+    let out = run(cli(&standin.base_url(), &args)).await;
+
+    out.assert_code(4);
+    assert_eq!(api_requests(&standin).len(), 2, "{out:#?}");
+    assert!(out.stderr.starts_with("error: "), "{out:#?}");
+    assert!(
+        out.stderr.contains("page 2"),
+        "the error names the page: {out:#?}"
+    );
+    // The first page's snapshots are out; the array stays open so no parser accepts it.
+    assert!(out.stdout.starts_with('['), "{out:#?}");
+    assert!(
+        serde_json::from_str::<Value>(&out.stdout).is_err(),
+        "{out:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -87,13 +87,10 @@ async fn the_envelope_gives_identical_results() {
         .get_serverless_backup_snapshot(GROUP, SERVERLESS, &serverless_id(3))
         .await
         .unwrap();
-    assert_eq!(*a, *b);
+    assert_eq!(a.value(), b.value());
     assert_eq!(a.body(), b.body(), "the content is handed on as received");
 
-    let page = PageRequest {
-        page_num: 2,
-        items_per_page: 3,
-    };
+    let page = PageRequest::new(2, 3);
     let a = plain
         .list_flex_backup_snapshots(GROUP, FLEX, page)
         .await
@@ -103,8 +100,11 @@ async fn the_envelope_gives_identical_results() {
         .await
         .unwrap();
     // `links` echo the request URL, `envelope=true` included, as Atlas's do.
-    assert_eq!((&a.results, a.total_count), (&b.results, b.total_count));
-    assert_eq!(b.results.len(), 3);
+    assert_eq!(
+        (&a.value().results, a.value().total_count),
+        (&b.value().results, b.value().total_count)
+    );
+    assert_eq!(b.value().results.len(), 3);
     let all_plain = plain
         .flex_backup_snapshots(GROUP, FLEX)
         .page_size(2)

@@ -313,7 +313,7 @@ fn summary(violations: &[Violation]) -> Vec<String> {
 fn assert_typed_is_body<T: Serialize>(what: &str, response: &Response<T>) -> Value {
     let served: Value = serde_json::from_slice(response.body())
         .unwrap_or_else(|e| panic!("{what}: body is not JSON ({e})"));
-    let typed = serde_json::to_value(&**response).expect("typed value serialises");
+    let typed = serde_json::to_value(response.value()).expect("typed value serialises");
     assert_eq!(
         typed, served,
         "{what}: typed result differs from the body served"
@@ -336,10 +336,7 @@ fn client(base_url: &str, token: &str) -> atlas_snapshots::ClientBuilder {
 const G: &str = sample::GROUP_ID;
 /// Prism mock answers any well-formed ids; these are only well-formed.
 const SNAP: &str = "65715f1a2b3c4d5e00000000";
-const PAGE: PageRequest = PageRequest {
-    page_num: 1,
-    items_per_page: 100,
-};
+const PAGE: PageRequest = PageRequest::new(1, 100);
 
 /// What Prism's generated serverless snapshot breaks: the spec's example-less
 /// `mongodVersion` becomes `"string"`, which fails the spec's own pattern.
@@ -392,8 +389,8 @@ async fn mock_serverless_get_decodes_what_prism_serves() {
         "Prism's own example breaks the spec's mongodVersion pattern, and nothing else"
     );
     assert_typed_is_body("get serverless", &r);
-    assert_eq!(r.mongod_version.as_deref(), Some("string"));
-    assert_eq!(r.storage_size_bytes, Some(MOCK_STORAGE_SIZE));
+    assert_eq!(r.value().mongod_version.as_deref(), Some("string"));
+    assert_eq!(r.value().storage_size_bytes, Some(MOCK_STORAGE_SIZE));
     assert_eq!(r.lifecycle().deprecation, Some(Deprecation::Flagged));
     assert_eq!(
         r.headers().get("content-type").map(|v| v.as_bytes()),
@@ -420,9 +417,10 @@ async fn mock_serverless_list_decodes_what_prism_serves() {
         )]
     );
     let served = assert_typed_is_body("list serverless", &r);
-    assert!(!r.results.is_empty(), "{served}");
+    assert!(!r.value().results.is_empty(), "{served}");
     assert!(
-        r.results
+        r.value()
+            .results
             .iter()
             .all(|s| s.storage_size_bytes == Some(MOCK_STORAGE_SIZE))
     );
@@ -444,9 +442,9 @@ async fn mock_flex_get_decodes_what_prism_serves() {
     assert_eq!(violations(r.headers()), []);
     assert_typed_is_body("get flex", &r);
     assert!(
-        r.status.as_ref().is_some_and(|s| s.is_known()),
+        r.value().status.as_ref().is_some_and(|s| s.is_known()),
         "{:?}",
-        r.status
+        r.value().status
     );
     assert_eq!(r.lifecycle().deprecation, None);
     assert_eq!(
@@ -462,21 +460,14 @@ async fn mock_flex_list_decodes_what_prism_serves() {
     let client = client(&prism.url, "any").build().expect("client");
 
     let r = client
-        .list_flex_backup_snapshots(
-            G,
-            "Flex0",
-            PageRequest {
-                page_num: 3,
-                items_per_page: 500,
-            },
-        )
+        .list_flex_backup_snapshots(G, "Flex0", PageRequest::new(3, 500))
         .await
         .unwrap_or_else(|e| panic!("list_flex_backup_snapshots: {e:?}"));
     assert_eq!(r.status(), StatusCode::OK);
     assert_no_request_violation("list flex", r.headers());
     assert_eq!(violations(r.headers()), []);
     let served = assert_typed_is_body("list flex", &r);
-    assert!(!r.results.is_empty(), "{served}");
+    assert!(!r.value().results.is_empty(), "{served}");
     assert_eq!(r.lifecycle().deprecation, None);
 }
 
@@ -808,7 +799,7 @@ async fn proxy_every_operation_answers_within_the_spec() {
         Vec::<&str>::new()
     );
     assert_typed_is_body("get serverless", &r);
-    assert_eq!(r.id.as_deref(), Some(sid.as_str()));
+    assert_eq!(r.value().id.as_deref(), Some(sid.as_str()));
     assert!(
         r.lifecycle().deprecation.is_some(),
         "deprecated operation, no Deprecation header"
@@ -823,7 +814,7 @@ async fn proxy_every_operation_answers_within_the_spec() {
         Vec::<&str>::new()
     );
     assert_typed_is_body("list serverless", &r);
-    assert_eq!(r.results.len(), 3);
+    assert_eq!(r.value().results.len(), 3);
 
     let r = c
         .get_flex_backup_snapshot(G, FLEX, &fid)
@@ -834,17 +825,10 @@ async fn proxy_every_operation_answers_within_the_spec() {
         Vec::<&str>::new()
     );
     assert_typed_is_body("get flex", &r);
-    assert_eq!(r.id.as_deref(), Some(fid.as_str()));
+    assert_eq!(r.value().id.as_deref(), Some(fid.as_str()));
 
     let r = c
-        .list_flex_backup_snapshots(
-            G,
-            FLEX,
-            PageRequest {
-                page_num: 2,
-                items_per_page: 2,
-            },
-        )
+        .list_flex_backup_snapshots(G, FLEX, PageRequest::new(2, 2))
         .await
         .expect("list flex");
     assert_eq!(
@@ -852,8 +836,8 @@ async fn proxy_every_operation_answers_within_the_spec() {
         Vec::<&str>::new()
     );
     assert_typed_is_body("list flex", &r);
-    assert_eq!(r.results.len(), 1);
-    assert_eq!(r.total_count, Some(3));
+    assert_eq!(r.value().results.len(), 1);
+    assert_eq!(r.value().total_count, Some(3));
 }
 
 #[tokio::test]
@@ -968,7 +952,7 @@ async fn proxy_envelope_answers_within_the_spec() {
         ["response.body.status enum", "response.body.status type"]
     );
     assert_typed_is_body("get serverless (enveloped)", &r);
-    assert_eq!(r.id.as_deref(), Some(sid.as_str()));
+    assert_eq!(r.value().id.as_deref(), Some(sid.as_str()));
 
     let r = c
         .get_flex_backup_snapshot(G, FLEX, &fid)
@@ -999,7 +983,7 @@ async fn proxy_envelope_answers_within_the_spec() {
         .expect("list serverless");
     assert_eq!(violations(r.headers()), []);
     assert_list_is_body_but_status("list serverless (enveloped)", &r);
-    assert_eq!(r.results.len(), 3);
+    assert_eq!(r.value().results.len(), 3);
     let r = c
         .list_flex_backup_snapshots(G, FLEX, PAGE)
         .await
@@ -1063,7 +1047,7 @@ fn assert_list_is_body_but_status<T: Serialize>(what: &str, response: &Response<
     let mut served: Value = serde_json::from_slice(response.body()).expect("json");
     let status = served.as_object_mut().and_then(|o| o.remove("status"));
     assert_eq!(status, Some(json!(200)), "{what}: {served}");
-    let typed = serde_json::to_value(&**response).expect("typed value serialises");
+    let typed = serde_json::to_value(response.value()).expect("typed value serialises");
     assert_eq!(
         typed, served,
         "{what}: typed result differs from the body served"
@@ -1146,13 +1130,13 @@ async fn proxy_integers_above_2_pow_53_are_flagged_and_decoded_exactly() {
         .get_serverless_backup_snapshot(G, "Big", &id)
         .await
         .expect("get direct");
-    assert_eq!(r.storage_size_bytes, Some(HUGE));
+    assert_eq!(r.value().storage_size_bytes, Some(HUGE));
     assert_typed_is_body("get big (direct)", &r);
     let r = direct
         .list_serverless_backup_snapshots(G, "Big", PAGE)
         .await
         .expect("list direct");
-    assert_eq!(r.results[0].storage_size_bytes, Some(HUGE));
+    assert_eq!(r.value().results[0].storage_size_bytes, Some(HUGE));
     assert_typed_is_body("list big (direct)", &r);
 
     // Through Prism: flagged as the deviation it is, and rounded by Prism's JSON.
@@ -1171,7 +1155,7 @@ async fn proxy_integers_above_2_pow_53_are_flagged_and_decoded_exactly() {
     );
     assert_typed_is_body("get big", &r);
     assert_eq!(
-        r.storage_size_bytes,
+        r.value().storage_size_bytes,
         Some(HUGE - 1),
         "Prism no longer rounds: make the test exact"
     );
@@ -1208,7 +1192,7 @@ async fn proxy_unknown_enum_values_round_trip_and_prism_notices_them() {
         .await
         .expect("unknown enum value decodes");
     assert_typed_is_body("get odd", &r);
-    let status = r.status.as_ref().expect("status");
+    let status = r.value().status.as_ref().expect("status");
     assert!(!status.is_known());
     assert_eq!(status.as_str(), "ARCHIVED");
     assert_eq!(

@@ -1,7 +1,14 @@
-//! The generated public surface, rendered to `tests/surface.txt` and compared: any change
-//! of the spec that changes what users call or read shows up here, in review.
+//! The public surface, rendered to `tests/surface.txt` and compared: any change of the
+//! spec or of the hand-written layer that changes what users call or read shows up here,
+//! in review. The generated operations and types come first, then every public item
+//! reachable from the crate root with its one path, read from the sources with `syn`
+//! (rustdoc's JSON would need nightly). A second path to any item fails the build.
 //!
-//! Accept a change: `ACCEPT_SURFACE=1 cargo test --test surface`, then commit the file.
+//! Accept a change: `ACCEPT_SURFACE=1 cargo test --all-features --test surface`, then
+//! commit the file.
+
+mod surface_walk;
+use surface_walk as walk;
 
 use std::fmt::Write as _;
 
@@ -11,7 +18,7 @@ const GENERATED: &str = include_str!(concat!(env!("OUT_DIR"), "/client.rs"));
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/surface.txt");
 
 /// Token text without the spaces `to_string` puts around punctuation.
-fn tight(tokens: impl ToTokens) -> String {
+pub(crate) fn tight(tokens: impl ToTokens) -> String {
     let mut text = tokens.to_token_stream().to_string();
     for (from, to) in [
         (" :: ", "::"),
@@ -51,7 +58,7 @@ fn module<'a>(items: &'a [syn::Item], name: &str) -> &'a [syn::Item] {
 fn render() -> String {
     let file = syn::parse_file(GENERATED).expect("generated code parses");
     let mut out = String::from(
-        "# Generated public surface. Accept changes: ACCEPT_SURFACE=1 cargo test --test surface\n\n## Operations\n",
+        "# Public surface. Accept changes: ACCEPT_SURFACE=1 cargo test --all-features --test surface\n\n## Operations\n",
     );
     for op in atlas_snapshots::operations::ALL {
         writeln!(
@@ -135,11 +142,13 @@ fn render() -> String {
             _ => {}
         }
     }
+    out.push_str("\n## Public items, one path each\n");
+    out.push_str(&walk::Crate::load().render());
     out
 }
 
 #[test]
-fn the_generated_surface_matches_the_committed_snapshot() {
+fn the_public_surface_matches_the_committed_snapshot() {
     let now = render();
     if std::env::var_os("ACCEPT_SURFACE").is_some() {
         std::fs::write(SNAPSHOT, &now).unwrap();
@@ -149,8 +158,8 @@ fn the_generated_surface_matches_the_committed_snapshot() {
     if committed != now {
         let diff: Vec<String> = diff_lines(&committed, &now);
         panic!(
-            "the generated surface changed ({} lines differ); review, then accept with \
-             `ACCEPT_SURFACE=1 cargo test --test surface`:\n{}",
+            "the public surface changed ({} lines differ); review, then accept with \
+             `ACCEPT_SURFACE=1 cargo test --all-features --test surface`:\n{}",
             diff.len(),
             diff.join("\n")
         );
@@ -173,4 +182,16 @@ fn diff_lines(old: &str, new: &str) -> Vec<String> {
             .map(|l| format!("+ {l}")),
     );
     out
+}
+
+#[test]
+fn every_public_item_has_exactly_one_path() {
+    let krate = walk::Crate::load();
+    let twice = krate.items_with_several_paths();
+    assert!(
+        twice.is_empty(),
+        "items reachable by more than one path (make the module private, or drop the \
+         re-export):\n{}",
+        twice.join("\n")
+    );
 }

@@ -90,7 +90,7 @@ async fn typed_results_match_what_was_served() {
         .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(1))
         .await
         .unwrap();
-    assert_eq!(serde_json::to_value(&*got).unwrap(), served);
+    assert_eq!(serde_json::to_value(got.value()).unwrap(), served);
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(got.body()).unwrap(),
         served
@@ -144,14 +144,7 @@ async fn bad_ids_are_refused_before_anything_is_sent() {
         }
     }
     let list = client
-        .list_flex_backup_snapshots(
-            GROUP,
-            FLEX,
-            PageRequest {
-                page_num: 1,
-                items_per_page: 501,
-            },
-        )
+        .list_flex_backup_snapshots(GROUP, FLEX, PageRequest::new(1, 501))
         .await;
     assert!(matches!(
         list,
@@ -241,18 +234,18 @@ async fn unknown_enum_values_and_large_integers_survive() {
         .await
         .unwrap();
     assert_eq!(
-        got.status,
+        got.value().status,
         Some(ServerlessBackupSnapshotStatus::Unknown("archived".into()))
     );
     assert_eq!(
-        got.frequency_type,
+        got.value().frequency_type,
         Some(ServerlessBackupSnapshotFrequencyType::Unknown(
             "yearly".into()
         ))
     );
-    assert_eq!(got.storage_size_bytes, Some(9_007_199_254_740_993));
+    assert_eq!(got.value().storage_size_bytes, Some(9_007_199_254_740_993));
     assert_eq!(
-        serde_json::to_value(&*got).unwrap(),
+        serde_json::to_value(got.value()).unwrap(),
         snapshot,
         "round trip to JSON"
     );

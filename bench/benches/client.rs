@@ -23,7 +23,7 @@ use std::{
 
 use atlas_snapshots::{
     Client, ClientBuilder, Credentials, RetryPolicy,
-    types::{FlexBackupSnapshot20241113, PaginatedApiAtlasFlexBackupSnapshot20241113View},
+    types::{FlexBackupSnapshot, FlexBackupSnapshotPage},
 };
 use atlas_snapshots_standin::{DIGEST_REALM, FLEX_MEDIA_TYPE, StandIn, sample};
 use criterion::{Criterion, Throughput};
@@ -153,7 +153,7 @@ impl Floor {
         }
     }
 
-    async fn get(&self) -> FlexBackupSnapshot20241113 {
+    async fn get(&self) -> FlexBackupSnapshot {
         let response = self
             .http
             .get(&*self.url)
@@ -274,7 +274,7 @@ impl DigestFloor {
         }
     }
 
-    async fn get(&self) -> FlexBackupSnapshot20241113 {
+    async fn get(&self) -> FlexBackupSnapshot {
         let nc = self.nc.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let cnonce = "0a4f113b0a4f113b";
         let ha2 = md5_hex(&format!("GET:{}", self.path));
@@ -306,11 +306,7 @@ fn same(b: ClientBuilder) -> ClientBuilder {
 
 /// No connect, attempt or total timeout: what the timers cost under concurrency.
 fn no_timeouts(b: ClientBuilder) -> ClientBuilder {
-    b.timeouts(atlas_snapshots::Timeouts {
-        connect: None,
-        attempt: None,
-        total: None,
-    })
+    b.timeouts(atlas_snapshots::Timeouts::none())
 }
 
 /// The sequential variants, named as in the tables; the floor first.
@@ -464,21 +460,14 @@ fn main() {
         let mut g = c.benchmark_group("decode");
         g.throughput(Throughput::Bytes(one.len() as u64));
         g.bench_function("one snapshot: typed", |b| {
-            b.iter(|| {
-                serde_json::from_slice::<FlexBackupSnapshot20241113>(black_box(&one)).unwrap()
-            })
+            b.iter(|| serde_json::from_slice::<FlexBackupSnapshot>(black_box(&one)).unwrap())
         });
         g.bench_function("one snapshot: Value", |b| {
             b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&one)).unwrap())
         });
         g.throughput(Throughput::Bytes(page.len() as u64));
         g.bench_function("500-item page: typed", |b| {
-            b.iter(|| {
-                serde_json::from_slice::<PaginatedApiAtlasFlexBackupSnapshot20241113View>(
-                    black_box(&page),
-                )
-                .unwrap()
-            })
+            b.iter(|| serde_json::from_slice::<FlexBackupSnapshotPage>(black_box(&page)).unwrap())
         });
         g.bench_function("500-item page: Value", |b| {
             b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&page)).unwrap())
@@ -794,10 +783,10 @@ fn paired_decode(one: &[u8], page: &[u8], rounds: usize, reps: usize) {
         "|--------------------------|------------------:|------------------:|--------------:|------------------:|"
     );
     fn typed_one(b: &[u8]) -> bool {
-        serde_json::from_slice::<FlexBackupSnapshot20241113>(b).is_ok()
+        serde_json::from_slice::<FlexBackupSnapshot>(b).is_ok()
     }
     fn typed_page(b: &[u8]) -> bool {
-        serde_json::from_slice::<PaginatedApiAtlasFlexBackupSnapshot20241113View>(b).is_ok()
+        serde_json::from_slice::<FlexBackupSnapshotPage>(b).is_ok()
     }
     type Case<'a> = (&'a str, &'a [u8], fn(&[u8]) -> bool);
     let cases: [Case; 2] = [

@@ -17,7 +17,7 @@
 
 use std::{process::ExitCode, time::Instant};
 
-use atlas_snapshots::{Client, Credentials, types::FlexBackupSnapshot20241113};
+use atlas_snapshots::{Client, Credentials, types::FlexBackupSnapshot};
 use atlas_snapshots_standin::{FLEX_MEDIA_TYPE, sample};
 
 fn usage() -> ExitCode {
@@ -162,7 +162,7 @@ async fn run_floor(base_url: &str, token: &str, calls: u32) -> ExitCode {
             .bytes()
             .await
             .map_err(|e| e.to_string())?;
-        serde_json::from_slice::<FlexBackupSnapshot20241113>(&body).map_err(|e| e.to_string())
+        serde_json::from_slice::<FlexBackupSnapshot>(&body).map_err(|e| e.to_string())
     })
     .await
 }

@@ -6,10 +6,13 @@ mod oauth;
 
 use std::fmt;
 
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::{
+    StatusCode,
+    header::{AUTHORIZATION, HeaderMap, HeaderValue},
+};
 use secrecy::{ExposeSecret, SecretString};
 
-pub(crate) use digest::{ChallengeGate, DigestSession};
+pub(crate) use digest::{DigestSession, DigestTurn};
 pub(crate) use oauth::TokenCache;
 
 use super::error::{Error, Result};
@@ -69,6 +72,40 @@ impl Credentials {
             Kind::Bearer(_) => "bearer token",
         }
     }
+
+    /// Refuses values no request could be signed with: empty, or holding a control
+    /// character (CR or LF would split a header, and a digest or Basic header that cannot
+    /// be built would leave requests unsigned). The message names the field only.
+    fn check(&self) -> Result<()> {
+        let usable = |what: &str, value: &str| {
+            if value.is_empty() {
+                Err(Error::Config(format!("the {what} is empty")))
+            } else if value.chars().any(char::is_control) {
+                Err(Error::Config(format!(
+                    "the {what} holds a control character (such as CR or LF)"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        match &self.0 {
+            Kind::ServiceAccount {
+                client_id,
+                client_secret,
+            } => {
+                usable("service account client id", client_id)?;
+                usable("service account secret", client_secret.expose_secret())
+            }
+            Kind::ApiKey {
+                public_key,
+                private_key,
+            } => {
+                usable("public API key", public_key)?;
+                usable("private API key", private_key.expose_secret())
+            }
+            Kind::Bearer(token) => usable("bearer token", token.expose_secret()),
+        }
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -109,12 +146,12 @@ impl fmt::Debug for Signer {
     }
 }
 
-/// What signed one request, so a 401 can be answered the right way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What signed one exchange, so a 401 can be answered the right way. Kept until the
+/// exchange is over: a digest turn holds the session's gate or a lent nonce till then.
 pub(crate) enum Signed {
     Nothing,
-    /// Digest sent pre-emptively with a kept nonce (a 401 may just mean it went stale).
-    DigestKept,
+    /// A digest exchange, signed with a kept nonce or sent to draw a challenge.
+    Digest(DigestTurn),
     /// OAuth token of this generation, from the cache or just fetched.
     Token {
         generation: u64,
@@ -126,8 +163,12 @@ impl Signer {
     pub(crate) fn new(
         credentials: Option<Credentials>,
         base_url: &str,
-        attempt_timeout: Option<std::time::Duration>,
+        timeouts: super::config::Timeouts,
+        user_agent: Option<HeaderValue>,
     ) -> Result<Self> {
+        if let Some(credentials) = &credentials {
+            credentials.check()?;
+        }
         Ok(match credentials.map(|c| c.0) {
             None => Signer::Anonymous,
             Some(Kind::Bearer(token)) => Signer::Bearer(bearer_header(token.expose_secret())?),
@@ -142,38 +183,39 @@ impl Signer {
                 client_id,
                 client_secret,
                 base_url,
-                attempt_timeout,
+                timeouts,
+                user_agent,
             ))),
         })
     }
 
-    /// Signs `request` before it is sent. A gate, when returned, is to be held until
-    /// the exchange (with its answer to a 401) is over.
+    /// Signs `request` before it is sent. The result is to be kept until the exchange
+    /// (with its answer to a 401) is over.
     pub(crate) async fn sign(
         &self,
         http: &reqwest::Client,
         request: &mut reqwest::Request,
-    ) -> Result<(Signed, Option<ChallengeGate>)> {
+    ) -> Result<Signed> {
         match self {
-            Signer::Anonymous => Ok((Signed::Nothing, None)),
+            Signer::Anonymous => Ok(Signed::Nothing),
             Signer::Bearer(value) => {
                 request.headers_mut().insert(AUTHORIZATION, value.clone());
-                Ok((Signed::Nothing, None))
+                Ok(Signed::Nothing)
             }
-            Signer::Digest(session) => {
-                let (kept, gate) = session.sign(request).await;
-                let signed = if kept {
-                    Signed::DigestKept
-                } else {
-                    Signed::Nothing
-                };
-                Ok((signed, gate))
-            }
+            Signer::Digest(session) => Ok(Signed::Digest(session.sign(request).await)),
             Signer::OAuth(cache) => {
                 let (value, generation, fresh) = cache.token(http).await?;
                 request.headers_mut().insert(AUTHORIZATION, value);
-                Ok((Signed::Token { generation, fresh }, None))
+                Ok(Signed::Token { generation, fresh })
             }
+        }
+    }
+
+    /// Notes every answer of the exchange: a digest session learns whether its nonce
+    /// served and takes the server's `nextnonce`.
+    pub(crate) fn answered(&self, signed: &mut Signed, status: StatusCode, headers: &HeaderMap) {
+        if let (Signer::Digest(session), Signed::Digest(turn)) = (self, signed) {
+            session.answered(turn, status, headers);
         }
     }
 
@@ -184,13 +226,13 @@ impl Signer {
     pub(crate) async fn answer_unauthorized(
         &self,
         http: &reqwest::Client,
-        signed: Signed,
-        response_headers: &reqwest::header::HeaderMap,
+        signed: &mut Signed,
+        response_headers: &HeaderMap,
         request: &mut reqwest::Request,
     ) -> Result<bool> {
         match (self, signed) {
-            (Signer::Digest(session), Signed::Nothing | Signed::DigestKept) => {
-                Ok(session.accept_challenge(response_headers, request))
+            (Signer::Digest(session), Signed::Digest(turn)) => {
+                Ok(session.accept_challenge(turn, response_headers, request))
             }
             (
                 Signer::OAuth(cache),
@@ -199,7 +241,7 @@ impl Signer {
                     fresh: false,
                 },
             ) => {
-                cache.invalidate(generation);
+                cache.invalidate(*generation);
                 let (value, _, _) = cache.token(http).await?;
                 request.headers_mut().insert(AUTHORIZATION, value);
                 Ok(true)

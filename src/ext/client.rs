@@ -1,7 +1,7 @@
 //! The public client: one method per operation of the spec, each validating its
 //! parameters before anything is sent and returning this crate's [`Error`].
 
-use std::{fmt, ops::Deref, str::FromStr};
+use std::{fmt, str::FromStr};
 
 use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::{StatusCode, header::HeaderMap};
@@ -11,7 +11,7 @@ use super::{
     lifecycle::{LifecycleHeaders, Operation},
     pagination::{PageView, Paginated},
     retry::RateLimit,
-    wire::{CallRecord, CallState},
+    wire::{CallRecord, CallState, WithoutUrlRef as _},
 };
 use crate::{
     generated::{
@@ -19,9 +19,8 @@ use crate::{
         operations::{self, spec_operation},
     },
     types::{
-        ApiError, ClusterName, FlexBackupSnapshot20241113, GroupId,
-        PaginatedApiAtlasFlexBackupSnapshot20241113View,
-        PaginatedApiAtlasServerlessBackupSnapshotView, ServerlessBackupSnapshot, SnapshotId,
+        ApiError, ClusterName, FlexBackupSnapshot, FlexBackupSnapshotPage, GroupId,
+        ServerlessBackupSnapshot, ServerlessBackupSnapshotPage, SnapshotId,
     },
 };
 
@@ -33,7 +32,8 @@ use crate::{
 /// let client = atlas_snapshots::Client::from_env()?;
 /// let snapshot = client
 ///     .get_flex_backup_snapshot("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0", "6a1b2c3d4e5f6a7b8c9d0e1f")
-///     .await?;
+///     .await?
+///     .into_inner();
 /// println!("{:?} {:?}", snapshot.status, snapshot.mongo_db_version);
 /// # Ok(()) }
 /// ```
@@ -51,8 +51,24 @@ impl fmt::Debug for Client {
     }
 }
 
-/// A successful answer: the typed value (also reachable through `Deref`) with the
-/// status, headers and lifecycle facts it came with.
+/// A successful answer: the typed value with the status, headers and lifecycle facts it
+/// came with.
+///
+/// The value is reached through [`Response::value`] (or `as_ref()`), never by `Deref`:
+/// a snapshot's own `status` field (Atlas's snapshot status) and [`Response::status`]
+/// (the HTTP status) would otherwise read alike.
+///
+/// ```no_run
+/// # async fn run(client: atlas_snapshots::Client) -> atlas_snapshots::Result<()> {
+/// let response = client
+///     .get_flex_backup_snapshot("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0", "6a1b2c3d4e5f6a7b8c9d0e1f")
+///     .await?;
+/// println!("HTTP {} after {} attempt(s)", response.status(), response.attempts());
+/// println!("snapshot {:?}", response.value().status);
+/// let (snapshot, meta) = response.into_parts();
+/// println!("{:?} {:?}", snapshot.id, meta.rate_limit());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Response<T> {
     value: T,
@@ -65,8 +81,35 @@ pub struct Response<T> {
 
 impl<T> Response<T> {
     /// The typed value.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// The typed value, without the rest of the answer.
     pub fn into_inner(self) -> T {
         self.value
+    }
+
+    /// The typed value and the rest of the answer (status, headers, body, lifecycle,
+    /// attempts) as a `Response<()>`, to keep both without cloning.
+    pub fn into_parts(self) -> (T, Response<()>) {
+        let Response {
+            value,
+            body,
+            status,
+            headers,
+            lifecycle,
+            attempts,
+        } = self;
+        let meta = Response {
+            value: (),
+            body,
+            status,
+            headers,
+            lifecycle,
+            attempts,
+        };
+        (value, meta)
     }
 
     /// The JSON body as received, for callers that want Atlas's exact text, unknown
@@ -102,19 +145,40 @@ impl<T> Response<T> {
     }
 }
 
-impl<T> Deref for Response<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
+impl<T> AsRef<T> for Response<T> {
+    fn as_ref(&self) -> &T {
         &self.value
     }
 }
 
-/// Validates one path parameter against its spec pattern, naming it when it fails.
+/// The longest path parameter accepted, in bytes. The spec gives these parameters no
+/// `maxLength` (typify would check one in `FromStr`): its patterns fix ids at 24
+/// characters and leave cluster names unbounded, while real names are far shorter. The
+/// bound is checked before the pattern, so a huge value costs nothing, and stays far
+/// below the 64 KiB an HTTP request target may hold.
+const MAX_PATH_PARAM: usize = 256;
+
+/// Validates one path parameter against its length bound and spec pattern, naming it
+/// (and at most the start of its value) when it fails.
 fn param<T>(name: &'static str, value: &str) -> Result<T>
 where
     T: FromStr,
     T::Err: fmt::Display,
 {
+    if value.len() > MAX_PATH_PARAM {
+        let mut end = 32;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        return Err(Error::InvalidArgument {
+            parameter: name,
+            reason: format!(
+                "{:?}… is {} bytes long, more than the {MAX_PATH_PARAM} allowed",
+                &value[..end],
+                value.len()
+            ),
+        });
+    }
     value.parse().map_err(|e: T::Err| Error::InvalidArgument {
         parameter: name,
         reason: format!(
@@ -125,7 +189,16 @@ where
 }
 
 /// One page of a list call: which page and how many items it may hold (1 to 500).
+///
+/// ```
+/// use atlas_snapshots::PageRequest;
+///
+/// let third = PageRequest::new(3, 50);
+/// assert_eq!((third.page_num, third.items_per_page), (3, 50));
+/// assert_eq!(PageRequest::default(), PageRequest::new(1, 100));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PageRequest {
     /// 1-based page number.
     pub page_num: u32,
@@ -134,15 +207,22 @@ pub struct PageRequest {
 }
 
 impl Default for PageRequest {
+    /// The first page of 100 items, as Atlas pages without parameters.
     fn default() -> Self {
-        PageRequest {
-            page_num: 1,
-            items_per_page: 100,
-        }
+        PageRequest::new(1, 100)
     }
 }
 
 impl PageRequest {
+    /// Page `page_num` (1-based) of `items_per_page` items; both are checked when the
+    /// call is made.
+    pub const fn new(page_num: u32, items_per_page: u32) -> Self {
+        PageRequest {
+            page_num,
+            items_per_page,
+        }
+    }
+
     fn check(self) -> Result<(std::num::NonZeroU64, std::num::NonZeroU64)> {
         let invalid = |parameter, reason: &str| Error::InvalidArgument {
             parameter,
@@ -201,7 +281,7 @@ impl Client {
             group_id: &str,
             cluster_name: &str,
             page: PageRequest,
-        ) -> Result<Response<PaginatedApiAtlasServerlessBackupSnapshotView>> {
+        ) -> Result<Response<ServerlessBackupSnapshotPage>> {
             let group_id = param::<GroupId>("group_id", group_id)?;
             let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
             let (page_num, items_per_page) = page.check()?;
@@ -223,7 +303,7 @@ impl Client {
             group_id: &str,
             cluster_name: &str,
             snapshot_id: &str,
-        ) -> Result<Response<FlexBackupSnapshot20241113>> {
+        ) -> Result<Response<FlexBackupSnapshot>> {
             let request = self
                 .raw
                 .get_flex_backup_snapshot()
@@ -241,7 +321,7 @@ impl Client {
             group_id: &str,
             cluster_name: &str,
             page: PageRequest,
-        ) -> Result<Response<PaginatedApiAtlasFlexBackupSnapshot20241113View>> {
+        ) -> Result<Response<FlexBackupSnapshotPage>> {
             let group_id = param::<GroupId>("group_id", group_id)?;
             let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
             let (page_num, items_per_page) = page.check()?;
@@ -262,18 +342,27 @@ impl Client {
     #[deprecated(
         note = "pages through list_serverless_backup_snapshots; use flex_backup_snapshots"
     )]
-    pub fn serverless_backup_snapshots<'a>(
-        &'a self,
-        group_id: &'a str,
-        cluster_name: &'a str,
-    ) -> Paginated<'a, PaginatedApiAtlasServerlessBackupSnapshotView> {
-        #[allow(deprecated)]
+    pub fn serverless_backup_snapshots(
+        &self,
+        group_id: impl Into<String>,
+        cluster_name: impl Into<String>,
+    ) -> Paginated<ServerlessBackupSnapshotPage> {
+        let (client, group_id, cluster_name) = (self.clone(), group_id.into(), cluster_name.into());
         Paginated::new(move |page| {
-            Box::pin(self.list_serverless_backup_snapshots(group_id, cluster_name, page))
+            let (client, group_id, cluster_name) =
+                (client.clone(), group_id.clone(), cluster_name.clone());
+            Box::pin(async move {
+                #[allow(deprecated)]
+                client
+                    .list_serverless_backup_snapshots(&group_id, &cluster_name, page)
+                    .await
+            })
         })
     }
 
     /// Every snapshot of a Flex cluster, fetched a page at a time as the stream is read.
+    /// The stream owns a clone of the client and the ids, so it can be returned or
+    /// spawned; the ids are checked when the first page is fetched.
     ///
     /// ```no_run
     /// # async fn run(client: atlas_snapshots::Client) -> atlas_snapshots::Result<()> {
@@ -285,13 +374,20 @@ impl Client {
     /// println!("{} snapshots", all.len());
     /// # Ok(()) }
     /// ```
-    pub fn flex_backup_snapshots<'a>(
-        &'a self,
-        group_id: &'a str,
-        cluster_name: &'a str,
-    ) -> Paginated<'a, PaginatedApiAtlasFlexBackupSnapshot20241113View> {
+    pub fn flex_backup_snapshots(
+        &self,
+        group_id: impl Into<String>,
+        cluster_name: impl Into<String>,
+    ) -> Paginated<FlexBackupSnapshotPage> {
+        let (client, group_id, cluster_name) = (self.clone(), group_id.into(), cluster_name.into());
         Paginated::new(move |page| {
-            Box::pin(self.list_flex_backup_snapshots(group_id, cluster_name, page))
+            let (client, group_id, cluster_name) =
+                (client.clone(), group_id.clone(), cluster_name.clone());
+            Box::pin(async move {
+                client
+                    .list_flex_backup_snapshots(&group_id, &cluster_name, page)
+                    .await
+            })
         })
     }
 
@@ -409,7 +505,9 @@ fn convert<T>(
         Err(P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e)) => {
             let e = e.without_url();
             Err(Error::Transport {
-                message: e.to_string(),
+                // With its causes: reqwest's own text ("error sending request") does not
+                // say whether DNS, TLS or a proxy failed.
+                message: e.without_url_ref(),
                 attempts,
                 timeout: e.is_timeout(),
                 source: Some(e),
@@ -423,7 +521,7 @@ fn convert<T>(
 }
 
 /// An Atlas error answer, or [`Error::VersionGone`] when it says the version is sunset.
-fn api_error(operation: &'static Operation, failure: ApiFailure) -> Error {
+pub(crate) fn api_error(operation: &'static Operation, failure: ApiFailure) -> Error {
     if failure.body.error_code == "VERSION_GONE" {
         Error::VersionGone {
             operation: operation.id,
@@ -436,15 +534,18 @@ fn api_error(operation: &'static Operation, failure: ApiFailure) -> Error {
     }
 }
 
-impl PageView for PaginatedApiAtlasServerlessBackupSnapshotView {
+impl super::pagination::sealed::Sealed for ServerlessBackupSnapshotPage {}
+impl super::pagination::sealed::Sealed for FlexBackupSnapshotPage {}
+
+impl PageView for ServerlessBackupSnapshotPage {
     type Item = ServerlessBackupSnapshot;
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
         (self.results, self.total_count.map(i64::from))
     }
 }
 
-impl PageView for PaginatedApiAtlasFlexBackupSnapshot20241113View {
-    type Item = FlexBackupSnapshot20241113;
+impl PageView for FlexBackupSnapshotPage {
+    type Item = FlexBackupSnapshot;
     fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
         (self.results, self.total_count.map(i64::from))
     }

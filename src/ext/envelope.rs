@@ -2,11 +2,14 @@
 //! a single entity comes back as `{"status": 200, "content": {...}}`, a list page with
 //! a `status` field beside `results`, and an error as HTTP 200 with the error in
 //! `content`. Unwrapping it here makes every typed result identical with and without.
+//! Also here: telling an Atlas error document in a success's body from an entity.
 
 use bytes::Bytes;
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+
+use crate::types::ApiError;
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
@@ -38,6 +41,20 @@ pub(crate) fn unwrap(body: &Bytes) -> Result<(StatusCode, Bytes), EnvelopeError>
     Ok((status, content))
 }
 
+/// The Atlas error document a success's body holds, if it is one, with the status it
+/// names when that is an error status (400 to 599).
+pub(crate) fn error_document(body: &[u8]) -> Option<(Option<StatusCode>, ApiError)> {
+    // A byte scan first, so ordinary answers are not parsed twice. A quote inside a JSON
+    // string is escaped, so only a key (at some depth) matches; the parse settles the rest.
+    memchr::memmem::find(body, br#""errorCode""#)?;
+    let document: ApiError = serde_json::from_slice(body).ok()?;
+    let status = u16::try_from(document.error)
+        .ok()
+        .filter(|s| (400..=599).contains(s))
+        .and_then(|s| StatusCode::from_u16(s).ok());
+    Some((status, document))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +82,36 @@ mod tests {
             unwrap(&Bytes::from_static(b"<html>")),
             Err(EnvelopeError::NotJson(_))
         ));
+    }
+
+    #[test]
+    fn error_documents_are_told_from_entities() {
+        let (status, doc) =
+            error_document(br#"{"detail":"d","error":404,"errorCode":"RESOURCE_NOT_FOUND"}"#)
+                .unwrap();
+        assert_eq!(
+            (status, doc.error_code.as_str()),
+            (Some(StatusCode::NOT_FOUND), "RESOURCE_NOT_FOUND")
+        );
+        let (status, _) = error_document(br#"{"error":200,"errorCode":"X"}"#).unwrap();
+        assert_eq!(status, None, "200 is not an error status");
+        assert_eq!(
+            error_document(br#"{"error":70000,"errorCode":"X"}"#)
+                .unwrap()
+                .0,
+            None
+        );
+        for entity in [
+            &br#"{"id":"x","status":"completed"}"#[..],
+            br#"{"id":"x","note":"\"errorCode\""}"#,
+            br#"{"id":"x","last":{"error":500,"errorCode":"X"}}"#,
+            br#"{"errorCode":"X","id":"x"}"#,
+        ] {
+            assert!(
+                error_document(entity).is_none(),
+                "{}",
+                String::from_utf8_lossy(entity)
+            );
+        }
     }
 }

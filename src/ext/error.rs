@@ -33,7 +33,9 @@ pub enum Error {
     #[error("configuration: {0}")]
     Config(String),
 
-    /// Atlas answered with an error status and an Atlas error body.
+    /// Atlas answered with an error status and an Atlas error body, or with a success
+    /// whose body is an Atlas error document (`status` is then the one it names, when
+    /// that is 400 to 599, else the HTTP status).
     #[error("{0}")]
     Api(Box<ApiFailure>),
 
@@ -105,10 +107,30 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+
+    /// A list page held the same items as the page before it: the server ignores
+    /// `pageNum`, so paging on would never end. The repeated page is not yielded.
+    #[error(
+        "list page {page_num} repeats page {}: the server ignores pageNum",
+        page_num.saturating_sub(1)
+    )]
+    RepeatedPage {
+        /// The 1-based number of the page that repeated its predecessor.
+        page_num: u32,
+    },
+
+    /// Paging fetched its cap of pages and more were still announced (see
+    /// [`Paginated::max_pages`](crate::Paginated::max_pages)).
+    #[error("paging stopped after its cap of {max_pages} pages with more still announced")]
+    TooManyPages {
+        /// The cap that was reached.
+        max_pages: u32,
+    },
 }
 
 /// An error answer from Atlas: status, headers and the parsed Atlas error body.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiFailure {
     /// HTTP status.
     pub status: StatusCode,

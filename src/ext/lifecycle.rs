@@ -11,6 +11,7 @@ use reqwest::header::HeaderMap;
 
 /// One operation of the vendored spec, as build.rs read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Operation {
     /// Atlas's short id (`x-xgen-operation-id-override`), e.g. `getServerlessBackupSnapshot`.
     pub id: &'static str,
@@ -26,6 +27,8 @@ pub struct Operation {
     pub summary: &'static str,
     /// The versioned media type sent in `Accept`, e.g. `application/vnd.atlas.2023-01-01+json`.
     pub media_type: &'static str,
+    /// The versioned media type of the request body, sent as `Content-Type`.
+    pub content_type: Option<&'static str>,
     /// The resource version, e.g. `2023-01-01`.
     pub version: &'static str,
     /// Whether the spec marks the operation deprecated.
@@ -57,6 +60,7 @@ impl Operation {
 
 /// What a response's `Deprecation` header said (RFC 9745 and its draft).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Deprecation {
     /// Deprecated since (or from) this moment: an HTTP-date or RFC 9745's `@<epoch>`.
     Since(DateTime<Utc>),
@@ -66,6 +70,7 @@ pub enum Deprecation {
 
 /// The lifecycle headers of one answer. A malformed header reads as absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LifecycleHeaders {
     /// `Deprecation`.
     pub deprecation: Option<Deprecation>,
@@ -90,7 +95,7 @@ impl LifecycleHeaders {
 }
 
 /// Parses a `Deprecation` header value: `@<epoch>`, an HTTP-date, or `true`.
-pub fn parse_deprecation(value: &str) -> Option<Deprecation> {
+pub(crate) fn parse_deprecation(value: &str) -> Option<Deprecation> {
     let value = value.trim();
     if value.eq_ignore_ascii_case("true") {
         return Some(Deprecation::Flagged);
@@ -108,7 +113,7 @@ fn parse_date_or_epoch(value: &str) -> Option<DateTime<Utc>> {
 
 /// Parses an HTTP-date leniently: IMF-fixdate with or without a zero-padded day
 /// (Atlas's docs show `Wed, 1 Feb 2023 00:00:00 GMT`), RFC 850 and asctime forms.
-pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
     let value = value.trim();
     if let Ok(t) = DateTime::parse_from_rfc2822(value) {
         return Some(t.with_timezone(&Utc));
@@ -121,6 +126,7 @@ pub fn parse_http_date(value: &str) -> Option<DateTime<Utc>> {
 
 /// A deprecated operation was called: what, until when, and what to use instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeprecationNotice {
     /// The operation called.
     pub operation: &'static Operation,
@@ -175,11 +181,11 @@ impl fmt::Display for DeprecationNotice {
 }
 
 /// A callback for deprecation notices, in place of the default tracing warning.
-pub type DeprecationHandler = Arc<dyn Fn(&DeprecationNotice) + Send + Sync>;
+pub(crate) type DeprecationHandler = Arc<dyn Fn(&DeprecationNotice) + Send + Sync>;
 
 /// What the client does when a deprecated operation is called.
 #[derive(Clone, Default)]
-pub enum DeprecationWarnings {
+pub(crate) enum DeprecationWarnings {
     /// One `tracing` warning (target `atlas_snapshots::lifecycle`) per operation per process.
     #[default]
     Log,
@@ -280,6 +286,38 @@ mod tests {
             "@99999999999999999999",
         ] {
             assert_eq!(parse_deprecation(garbage), None, "{garbage:?}");
+        }
+    }
+
+    fn imf_fixdate(t: DateTime<Utc>) -> String {
+        t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+    }
+
+    /// Seconds from 0001-01-01 to 9999-12-31: the years an HTTP-date can spell.
+    const YEARS_1_TO_9999: std::ops::Range<i64> = -62_135_596_800..253_402_300_800;
+
+    // The parsers are crate-private, so their properties live here rather than in
+    // tests/properties.rs (which checks `LifecycleHeaders::from_headers` on any bytes).
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        #[test]
+        fn date_and_deprecation_parsers_never_panic(
+            s in proptest::prelude::any::<String>(),
+            dateish in "[A-Za-z]{3}, [0-9]{1,2} [A-Za-z]{3} -?[0-9]{1,6} [0-9]{2}:[0-9]{2}:[0-9]{2} (GMT|UTC|[+-][0-9]{4})",
+        ) {
+            let _ = parse_http_date(&s);
+            let _ = parse_deprecation(&s);
+            let _ = parse_http_date(&dateish);
+            let _ = parse_deprecation(&format!("@{s}"));
+        }
+
+        #[test]
+        fn http_dates_and_epochs_read_back_exactly(secs in YEARS_1_TO_9999) {
+            let t = DateTime::from_timestamp(secs, 0).unwrap();
+            proptest::prop_assert_eq!(parse_http_date(&imf_fixdate(t)), Some(t));
+            proptest::prop_assert_eq!(parse_deprecation(&imf_fixdate(t)), Some(Deprecation::Since(t)));
+            proptest::prop_assert_eq!(parse_deprecation(&format!("@{secs}")), Some(Deprecation::Since(t)));
         }
     }
 

@@ -7,6 +7,8 @@ use reqwest::{StatusCode, header::HeaderMap};
 /// When and how often a call is tried again. Every operation here is a GET, so retrying
 /// is always safe; only rate limits (429), server trouble (500, 502, 503, 504) and
 /// connection failures before an answer are retried. A 401 belongs to authentication.
+/// The status is the one the answer means: under the envelope the one inside it, and
+/// for a success carrying an Atlas error document the one that document names.
 ///
 /// ```
 /// use std::time::Duration;
@@ -118,12 +120,12 @@ impl RetryPolicy {
 }
 
 /// Statuses a retry may cure.
-pub fn is_retryable_status(status: StatusCode) -> bool {
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
 /// `Retry-After` as a wait from now: delay-seconds or an HTTP-date.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
@@ -139,6 +141,7 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// Atlas's rate-limit headers, which it "might not always" send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// `RateLimit-Limit`: requests allowed in the window.
     pub limit: Option<u64>,
@@ -229,6 +232,31 @@ mod tests {
                     None => proptest::prop_assert!(w <= max_backoff && w <= initial.saturating_mul(1 << 20)),
                 }
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        // `retry_after` is crate-private too; tests/properties.rs feeds the public
+        // header readers arbitrary bytes.
+        #[test]
+        fn retry_after_never_panics_and_reads_delay_seconds(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            digits in "[0-9]{1,25}",
+        ) {
+            if let Ok(value) = reqwest::header::HeaderValue::from_bytes(&bytes) {
+                let mut h = HeaderMap::new();
+                h.insert("retry-after", value);
+                let _ = retry_after(&h);
+            }
+            // Delay-seconds read as seconds, however many digits (too many is no wait at all).
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", digits.parse().unwrap());
+            proptest::prop_assert_eq!(retry_after(&h), digits.parse().ok().map(Duration::from_secs));
+            // A date in the past is "now", never a negative or huge wait.
+            h.insert("retry-after", "Sun, 13 Sep 2020 12:26:40 GMT".parse().unwrap());
+            proptest::prop_assert_eq!(retry_after(&h), Some(Duration::ZERO));
         }
     }
 

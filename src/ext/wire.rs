@@ -2,8 +2,9 @@
 //!
 //! `pre` sets the operation's exact versioned `Accept` (progenitor hard-codes
 //! `application/json`), drops progenitor's `api-version` header and sets `User-Agent`.
-//! `exec` signs, sends, answers 401 challenges, retries, caps the body and unwraps the
-//! envelope. `exec` can only return reqwest's own error type, so this crate's errors
+//! `exec` signs, sends, answers 401 challenges, caps the body, reads each answer for what
+//! it means (the envelope's status, an error document in a success) and retries on
+//! that. `exec` can only return reqwest's own error type, so this crate's errors
 //! travel in the per-call [`CallState`] (a task-local set by `Client::call`) and win
 //! over whatever progenitor makes of the placeholder answer.
 
@@ -16,12 +17,14 @@ use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{
     StatusCode,
-    header::{ACCEPT, CONTENT_LENGTH, HeaderMap, HeaderValue, USER_AGENT},
+    header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT},
 };
 
 use super::{
-    Inner, envelope,
-    error::Error,
+    Inner,
+    client::api_error,
+    envelope,
+    error::{ApiFailure, Error},
     lifecycle::{LifecycleHeaders, Operation},
     retry,
 };
@@ -93,9 +96,14 @@ impl ClientHooks<Inner> for crate::generated::Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let headers = request.headers_mut();
         headers.remove("api-version");
-        headers.insert(USER_AGENT, self.inner().user_agent.clone());
+        if let Some(agent) = &self.inner().user_agent {
+            headers.insert(USER_AGENT, agent.clone());
+        }
         if let Ok(call) = CALL.try_with(Arc::clone) {
             headers.insert(ACCEPT, HeaderValue::from_static(call.operation.media_type));
+            if let Some(content_type) = call.operation.content_type {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            }
         }
         Ok(())
     }
@@ -127,11 +135,20 @@ impl ClientHooks<Inner> for crate::generated::Client {
 
 fn into_response(answer: Answer, url: reqwest::Url) -> reqwest::Response {
     use reqwest::ResponseBuilderExt as _;
+    // An operation that answers 200 with a body or 204 without one decodes every success
+    // as nullable JSON (build/transforms.rs `optional_success_bodies`): give progenitor
+    // `null` for the empty 204, so the method returns `None`. Operations without a
+    // success body never read it.
+    let body = if answer.status == StatusCode::NO_CONTENT && answer.body.is_empty() {
+        Bytes::from_static(b"null")
+    } else {
+        answer.body
+    };
     // With the request's URL attached, reqwest need not parse a placeholder URL for
     // every answer (a measurable share of a call, per callgrind).
     let mut response = match http::Response::builder().url(url).body(()) {
-        Ok(empty) => empty.map(|()| answer.body),
-        Err(_) => http::Response::new(answer.body),
+        Ok(empty) => empty.map(|()| body),
+        Err(_) => http::Response::new(body),
     };
     *response.status_mut() = answer.status;
     *response.headers_mut() = answer.headers;
@@ -151,12 +168,17 @@ async fn drive(
         attempt += 1;
         call.with(|r| r.attempts = attempt);
         let attempt_started = Instant::now();
-        let outcome = exchange(http, inner, &request).await;
+        let outcome = exchange(http, inner, &request)
+            .await
+            .map(|answer| read(inner, call, attempt, answer));
         let (server_wait, retryable) = match &outcome {
-            Ok(a) => (
+            // Retries follow what the answer means, not its HTTP status alone: an
+            // enveloped 503 is retried, an HTTP 500 around an enveloped 200 is not.
+            Ok((a, None)) => (
                 retry::retry_after(&a.headers),
                 retry::is_retryable_status(a.status),
             ),
+            Ok((_, Some(e))) => (e.retry_after(), e.is_retryable()),
             // Every operation is a GET, so a failure after the request left (a reset
             // connection, a truncated body, an attempt timeout) is as safe to retry as
             // one before it. A builder or redirect error would only fail the same way.
@@ -169,8 +191,11 @@ async fn drive(
             target: "atlas_snapshots::wire",
             operation = call.operation.id,
             attempt,
-            status = outcome.as_ref().ok().map(|a| a.status.as_u16()),
-            error = outcome.as_ref().err().map(describe),
+            status = outcome.as_ref().ok().map(|(a, _)| a.status.as_u16()),
+            error = match &outcome {
+                Ok((_, e)) => e.as_ref().map(Error::to_string),
+                Err(f) => Some(describe(f)),
+            },
             duration_ms = attempt_started.elapsed().as_millis() as u64,
             "attempt"
         );
@@ -198,7 +223,14 @@ async fn drive(
                 }
                 return Err(Failure::Ours(e));
             }
-            (outcome, None) => return outcome.and_then(|a| finish(inner, call, a)),
+            (Ok((answer, error)), None) => {
+                let answer = finish(call, answer);
+                return match error {
+                    Some(e) => Err(Failure::Ours(e)),
+                    None => Ok(answer),
+                };
+            }
+            (Err(transport), None) => return Err(transport),
             (_, Some(wait)) => tokio::time::sleep(wait).await,
         }
     }
@@ -213,7 +245,7 @@ fn describe(f: &Failure) -> String {
 
 /// `reqwest::Error::without_url` takes the error by value; this shows one without its URL
 /// (URLs carry ids, not secrets, but logs need neither).
-trait WithoutUrlRef {
+pub(crate) trait WithoutUrlRef {
     fn without_url_ref(&self) -> String;
 }
 
@@ -241,14 +273,17 @@ async fn exchange(
     request: &reqwest::Request,
 ) -> Result<Answer, Failure> {
     let mut req = clone_request(request, inner.timeouts.attempt)?;
-    // `_gate` keeps other first calls of a digest client waiting until this exchange
-    // has drawn and answered the challenge.
-    let (signed, _gate) = inner
+    // `signed` lives until this exchange is over: for a digest client it holds the gate
+    // other first calls wait at until the challenge is drawn, or a nonce lent to it.
+    let mut signed = inner
         .signer
         .sign(http, &mut req)
         .await
         .map_err(Failure::Ours)?;
     let answer = send(http, req, inner.max_body).await?;
+    inner
+        .signer
+        .answered(&mut signed, answer.status, &answer.headers);
     if answer.status != StatusCode::UNAUTHORIZED {
         return Ok(answer);
     }
@@ -257,14 +292,17 @@ async fn exchange(
     let mut retry_req = clone_request(request, inner.timeouts.attempt)?;
     let answered = inner
         .signer
-        .answer_unauthorized(http, signed, &answer.headers, &mut retry_req)
+        .answer_unauthorized(http, &mut signed, &answer.headers, &mut retry_req)
         .await
         .map_err(Failure::Ours)?;
-    if answered {
-        send(http, retry_req, inner.max_body).await
-    } else {
-        Ok(answer)
+    if !answered {
+        return Ok(answer);
     }
+    let answer = send(http, retry_req, inner.max_body).await?;
+    inner
+        .signer
+        .answered(&mut signed, answer.status, &answer.headers);
+    Ok(answer)
 }
 
 fn clone_request(
@@ -326,11 +364,18 @@ pub(crate) async fn read_capped(
     Ok(Some(body.freeze()))
 }
 
-/// Records the final answer and, when the envelope is on, unwraps it.
-fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer, Failure> {
-    let lifecycle = LifecycleHeaders::from_headers(&answer.headers);
+/// What an answer means: under the envelope, the status and content inside it (when the
+/// body is an envelope); and an error when a success carries an Atlas error document.
+/// Retries and errors follow this reading, so it is made before either is decided.
+fn read(
+    inner: &Inner,
+    call: &CallState,
+    attempt: u32,
+    mut answer: Answer,
+) -> (Answer, Option<Error>) {
     // Under the envelope an error may come as HTTP 200 with the error inside, or with
     // its own status, enveloped or plain (Atlas does not document which): all read alike.
+    // A body that is an envelope is read by its `status` alone, whatever the HTTP status.
     if inner.envelope {
         match envelope::unwrap(&answer.body) {
             Ok((status, content)) => {
@@ -338,23 +383,48 @@ fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer,
                 answer.body = content;
                 answer.headers.remove(CONTENT_LENGTH);
             }
+            // A plain error (a proxy's HTML 502, an unwrapped Atlas error) keeps its status.
             Err(_) if !answer.status.is_success() => {}
             Err(e) => {
                 let source = match e {
                     envelope::EnvelopeError::NotJson(e) => Some(e),
                     envelope::EnvelopeError::NoStatus => None,
                 };
-                let attempts = call.with(|r| r.attempts);
-                return Err(Failure::Ours(Error::decode(
+                let error = Error::decode(
                     answer.status,
                     &answer.headers,
                     &answer.body,
-                    attempts,
+                    attempt,
                     source,
-                )));
+                );
+                return (answer, Some(error));
             }
         }
     }
+    let document = if answer.status.is_success() {
+        envelope::error_document(&answer.body)
+    } else {
+        None
+    };
+    let error = document.map(|(status, body)| {
+        // The status the document names, when it names an error status; logs and the
+        // call's span then show it too.
+        answer.status = status.unwrap_or(answer.status);
+        let failure = ApiFailure {
+            status: answer.status,
+            headers: answer.headers.clone(),
+            body,
+            raw: answer.body.clone(),
+            attempts: attempt,
+        };
+        api_error(call.operation, failure)
+    });
+    (answer, error)
+}
+
+/// Records the final answer for `Client::call`.
+fn finish(call: &CallState, mut answer: Answer) -> Answer {
+    let lifecycle = LifecycleHeaders::from_headers(&answer.headers);
     // The headers stay here for `Client::call`; progenitor only needs the status and
     // the body, and would clone a full header map it never reads.
     call.with(|r| {
@@ -363,5 +433,28 @@ fn finish(inner: &Inner, call: &CallState, mut answer: Answer) -> Result<Answer,
         r.body = answer.body.clone();
         r.lifecycle = lifecycle;
     });
-    Ok(answer)
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: StatusCode, body: &'static [u8]) -> Answer {
+        Answer {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_204_reaches_progenitor_as_null_and_other_bodies_as_sent() {
+        let url = reqwest::Url::parse("http://127.0.0.1/x").unwrap();
+        let body = |a| async { into_response(a, url.clone()).bytes().await.unwrap() };
+        assert_eq!(body(answer(StatusCode::NO_CONTENT, b"")).await, "null");
+        assert_eq!(body(answer(StatusCode::OK, b"")).await, "");
+        assert_eq!(body(answer(StatusCode::OK, b"{}")).await, "{}");
+        assert_eq!(body(answer(StatusCode::NO_CONTENT, b"{}")).await, "{}");
+    }
 }

@@ -1,6 +1,6 @@
 //! Which credentials an API request may carry, and the 401 answers.
 
-use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
 
 use super::body::ResBody;
@@ -26,7 +26,7 @@ pub(crate) struct ServiceAccount {
 pub(crate) struct AuthConfig {
     pub(crate) bearer: Option<String>,
     pub(crate) digest: Option<DigestCredentials>,
-    pub(crate) offer_sha256: bool,
+    pub(crate) digest_settings: digest::DigestSettings,
     pub(crate) service_account: Option<ServiceAccount>,
 }
 
@@ -45,11 +45,15 @@ fn scheme(value: &str) -> (&str, &str) {
     }
 }
 
-/// Checks the request's credentials; `Some` carries the 401 to send.
-pub(crate) fn check(shared: &Shared, parts: &http::request::Parts) -> Option<Response<ResBody>> {
+/// Checks the request's credentials: `Err` carries the 401 to send, `Ok` the
+/// `Authentication-Info` value for the answer, if any.
+pub(crate) fn check(
+    shared: &Shared,
+    parts: &http::request::Parts,
+) -> Result<Option<HeaderValue>, Box<Response<ResBody>>> {
     let cfg = lock(&shared.auth);
     if !cfg.required() {
-        return None;
+        return Ok(None);
     }
     let header = parts
         .headers
@@ -58,10 +62,10 @@ pub(crate) fn check(shared: &Shared, parts: &http::request::Parts) -> Option<Res
     let (failure, stale) = match header.map(scheme) {
         Some((s, token)) if s.eq_ignore_ascii_case("bearer") => {
             if cfg.bearer.as_deref() == Some(token) && !token.is_empty() {
-                return None;
+                return Ok(None);
             }
             match lock(&shared.tokens).check(token) {
-                Ok(()) => return None,
+                Ok(()) => return Ok(None),
                 Err(why) => (why, false),
             }
         }
@@ -71,13 +75,13 @@ pub(crate) fn check(shared: &Shared, parts: &http::request::Parts) -> Option<Res
                 let verdict = digest::verify(
                     &mut lock(&shared.nonces),
                     creds,
-                    cfg.offer_sha256,
+                    &cfg.digest_settings,
                     parts.method.as_str(),
                     target,
                     params,
                 );
                 match verdict {
-                    Ok(()) => return None,
+                    Ok(info) => return Ok(info),
                     Err(f) => (f.detail, f.stale),
                 }
             }
@@ -90,9 +94,10 @@ pub(crate) fn check(shared: &Shared, parts: &http::request::Parts) -> Option<Res
         ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", failure).param(parts.uri.path());
     let mut resp = envelope::error_response(&err, false, false);
     if cfg.digest.is_some() {
-        for challenge in lock(&shared.nonces).challenges(stale, cfg.offer_sha256) {
+        let challenges = lock(&shared.nonces).challenges(stale, &cfg.digest_settings);
+        for challenge in challenges {
             resp.headers_mut().append(WWW_AUTHENTICATE, challenge);
         }
     }
-    Some(resp)
+    Err(Box::new(resp))
 }

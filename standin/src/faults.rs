@@ -67,6 +67,22 @@ pub enum Fault {
         /// Body size in bytes.
         bytes: u64,
     },
+    /// HTTP 200 with the operation's media type and the Atlas error body for this status
+    /// (under `envelope=true`, that body in `content` with `"status":200`): a gateway
+    /// that loses the status, or an answer that only its body calls an error.
+    ErrorAsSuccess(StatusCode),
+    /// List pages that misbehave the ways a pager must survive; other requests are
+    /// answered normally. The knobs combine.
+    Paging {
+        /// Answer every list request as page 1, whatever its `pageNum`.
+        ignore_page_num: bool,
+        /// Fill every page to its `itemsPerPage` with made-up snapshots
+        /// ([`sample`](super::sample) snapshots numbered by their place in the list),
+        /// so no page ever runs short and no two pages are alike.
+        always_full: bool,
+        /// Claim this `totalCount` instead of the true one.
+        total_count: Option<u64>,
+    },
 }
 
 impl Fault {
@@ -143,6 +159,85 @@ fn error_code(status: StatusCode) -> &'static str {
     }
 }
 
+/// The Atlas error body a status fault answers with.
+fn injected_error(status: StatusCode, path: &str) -> ApiError {
+    let detail = if status == StatusCode::TOO_MANY_REQUESTS {
+        "You have exceeded the rate limit. Please wait and retry.".to_owned()
+    } else {
+        format!("Stand-in injected fault: HTTP {}.", status.as_u16())
+    };
+    ApiError::new(status, error_code(status), detail).param(path)
+}
+
+/// `uri` without its `pageNum` parameters, so it asks for page 1.
+fn without_page_num(uri: &http::Uri) -> http::Uri {
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .filter(|(k, _)| k != "pageNum")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("{}?{query}", uri.path())
+        .parse()
+        .unwrap_or_else(|_| uri.clone())
+}
+
+/// The list positions a full page for `uri` holds: `pageNum` and `itemsPerPage` as the
+/// stand-in reads them (a bad value was already refused by the real answer).
+fn page_slots(uri: &http::Uri) -> std::ops::Range<u64> {
+    let (mut page, mut size) = (1u64, 100u64);
+    for (k, v) in url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()) {
+        match &*k {
+            "pageNum" => page = v.parse().unwrap_or(page),
+            "itemsPerPage" => size = v.parse().unwrap_or(size),
+            _ => {}
+        }
+    }
+    let start = page.saturating_sub(1).saturating_mul(size);
+    start..start.saturating_add(size)
+}
+
+/// A real list page with its `results` replaced by made-up snapshots at `full`
+/// positions and its `totalCount` by `total_count`. Errors pass unchanged.
+fn misbehaving_page(
+    resp: Response<ResBody>,
+    path: &str,
+    full: Option<std::ops::Range<u64>>,
+    total_count: Option<u64>,
+) -> Response<ResBody> {
+    let (head, body) = resp.into_parts();
+    let bytes = match body {
+        ResBody::Full(Some(b)) if head.status == StatusCode::OK => b,
+        other => return Response::from_parts(head, other),
+    };
+    let Ok(serde_json::Value::Object(mut page)) = serde_json::from_slice(&bytes) else {
+        return Response::from_parts(head, ResBody::full(bytes));
+    };
+    if let Some(slots) = full {
+        let flex = path.contains("/flexClusters/");
+        let made_up = slots
+            .map(|i| {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                if flex {
+                    super::sample::flex_snapshot(i)
+                } else {
+                    super::sample::serverless_snapshot(i)
+                }
+            })
+            .collect();
+        page.insert("results".into(), serde_json::Value::Array(made_up));
+    }
+    if let Some(n) = total_count {
+        page.insert("totalCount".into(), n.into());
+    }
+    let bytes = serde_json::to_vec(&page).unwrap_or_default();
+    let mut resp = Response::from_parts(head, ResBody::full(Bytes::from(bytes)));
+    resp.headers_mut().remove(CONTENT_LENGTH);
+    resp
+}
+
 const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 /// Serves `fault`; `real` produces the normal response. `None` means "reset the connection".
@@ -151,7 +246,7 @@ pub(crate) async fn apply(
     envelope_requested: bool,
     plain_errors: bool,
     parts: &http::request::Parts,
-    real: impl FnOnce() -> Response<ResBody>,
+    real: impl FnOnce(&http::request::Parts) -> Response<ResBody>,
 ) -> Option<Response<ResBody>> {
     let path = parts.uri.path();
     let media = HeaderValue::from_static(routes::media_type_for_path(path));
@@ -161,12 +256,7 @@ pub(crate) async fn apply(
             retry_after,
             rate_limit,
         } => {
-            let detail = if status == StatusCode::TOO_MANY_REQUESTS {
-                "You have exceeded the rate limit. Please wait and retry.".to_owned()
-            } else {
-                format!("Stand-in injected fault: HTTP {}.", status.as_u16())
-            };
-            let mut err = ApiError::new(status, error_code(status), detail).param(path);
+            let mut err = injected_error(status, path);
             if let Some(rl) = rate_limit {
                 err = err.param(i64::try_from(rl.limit).unwrap_or(i64::MAX));
             }
@@ -189,10 +279,10 @@ pub(crate) async fn apply(
         }
         Fault::Delay(d) => {
             tokio::time::sleep(d).await;
-            real()
+            real(parts)
         }
         Fault::TruncatedBody => {
-            let (mut head, body) = real().into_parts();
+            let (mut head, body) = real(parts).into_parts();
             let full = match body {
                 ResBody::Full(b) => b.unwrap_or_default(),
                 other => return Some(Response::from_parts(head, other)),
@@ -209,7 +299,7 @@ pub(crate) async fn apply(
             Bytes::from_static(BAD_GATEWAY_HTML.as_bytes()),
         ),
         Fault::WrongContentType => {
-            let mut resp = real();
+            let mut resp = real(parts);
             resp.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             resp
@@ -223,6 +313,32 @@ pub(crate) async fn apply(
             let mut resp = Response::new(ResBody::Huge(HugeBody::new(bytes)));
             resp.headers_mut().insert(CONTENT_TYPE, media);
             resp
+        }
+        Fault::ErrorAsSuccess(status) => {
+            let error = serde_json::to_vec(&injected_error(status, path).to_value())
+                .unwrap_or_default();
+            let body = if envelope_requested {
+                envelope::wrap_entity(&error)
+            } else {
+                Bytes::from(error)
+            };
+            envelope::response(StatusCode::OK, media, body)
+        }
+        Fault::Paging {
+            ignore_page_num,
+            always_full,
+            total_count,
+        } => {
+            if !path.ends_with("/snapshots") {
+                return Some(real(parts));
+            }
+            let mut asked = parts.clone();
+            if ignore_page_num {
+                asked.uri = without_page_num(&parts.uri);
+            }
+            let resp = real(&asked);
+            let full = always_full.then(|| page_slots(&asked.uri));
+            misbehaving_page(resp, path, full, total_count)
         }
     };
     Some(resp)

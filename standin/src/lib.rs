@@ -53,6 +53,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use digest::DigestAlgorithm;
 pub use faults::{Fault, RateLimitHeaders};
 pub use recording::RecordedRequest;
 
@@ -168,7 +169,50 @@ impl StandInBuilder {
     /// Also offers a second `WWW-Authenticate` challenge with `algorithm=SHA-256`
     /// (and accepts SHA-256 responses). Off by default, as on real Atlas.
     pub fn digest_sha256(mut self, offer: bool) -> Self {
-        self.auth.offer_sha256 = offer;
+        self.auth.digest_settings.algorithms = if offer {
+            vec![DigestAlgorithm::Md5, DigestAlgorithm::Sha256]
+        } else {
+            vec![DigestAlgorithm::Md5]
+        };
+        self
+    }
+
+    /// Offers these algorithms, one challenge each in this order, and accepts responses
+    /// in any of them (and no other). Default: MD5 alone, as on real Atlas; an empty list
+    /// keeps the default.
+    pub fn digest_algorithms(
+        mut self,
+        algorithms: impl IntoIterator<Item = DigestAlgorithm>,
+    ) -> Self {
+        let algorithms: Vec<_> = algorithms.into_iter().collect();
+        if !algorithms.is_empty() {
+            self.auth.digest_settings.algorithms = algorithms;
+        }
+        self
+    }
+
+    /// With `true`, a nonce count must be exactly one more than the last one accepted for
+    /// its nonce, as Apache's `AuthDigestNcCheck On` wants; any other count gets a 401
+    /// with a fresh challenge, not `stale`, and does not move the count. Stricter than
+    /// RFC 7616 (concurrent requests arrive out of order). Default: `false`.
+    pub fn digest_strict_nc(mut self, strict: bool) -> Self {
+        self.auth.digest_settings.strict_nc = strict;
+        self
+    }
+
+    /// With `true`, every answer to a valid digest carries `Authentication-Info` with a
+    /// fresh `nextnonce` (and `rspauth`), RFC 7616 §3.5; the old nonce stays valid within
+    /// its limits. Default: `false`.
+    pub fn digest_next_nonce(mut self, next_nonce: bool) -> Self {
+        self.auth.digest_settings.next_nonce = next_nonce;
+        self
+    }
+
+    /// With `true`, every challenge goes in one `WWW-Authenticate` header, after a
+    /// `Basic` one (as servers that offer several schemes send them). Default: `false`,
+    /// one header per Digest challenge.
+    pub fn digest_one_header(mut self, one_header: bool) -> Self {
+        self.auth.digest_settings.one_header = one_header;
         self
     }
 
@@ -254,16 +298,21 @@ impl StandInBuilder {
 ///
 /// # Deliberate deviations from real Atlas
 /// - The 406 error code is `INVALID_VERSION_DATE` for any unacceptable `Accept`, including
-///   a missing header, `*/*` and `application/json` (Atlas may default or differ).
+///   a missing header, `*/*` and `application/json` (Atlas may default or differ). Strict
+///   on purpose: the client always sends the operation's exact vendor type, and a lenient
+///   stand-in would hide a regression there. The spec does not declare these 406s, so spec
+///   fuzzers (Schemathesis) flag them.
 /// - Every 401 carries an Atlas error body with errorCode `UNAUTHORIZED`; with Digest
 ///   configured it also carries the challenge(s). A digest `uri` that differs from the
 ///   request target is a 401 (RFC 7616 allows 400).
 /// - A digest for an unknown nonce (e.g. issued by another server) with a correct
 ///   response gets `stale=true`. A nonce count is refused only when it was used before
 ///   or is more than 63 below the highest seen (concurrent requests arrive out of
-///   order); whether Atlas checks counts at all is not documented.
+///   order), unless [`StandInBuilder::digest_strict_nc`] asks for counts in arrival
+///   order; whether Atlas checks counts at all is not documented.
 /// - Under `envelope=true` the spec describes the envelope in prose only, so a spec
-///   validator (Prism) flags enveloped bodies; and 410 `VERSION_GONE` is not among the
+///   validator (Prism, Schemathesis) flags enveloped bodies and their `status` field,
+///   which Atlas adds but no schema declares; and 410 `VERSION_GONE` is not among the
 ///   spec's responses for these operations, though Atlas sends it after a sunset.
 /// - A 404 for an unknown snapshot uses errorCode `RESOURCE_NOT_FOUND` with parameters
 ///   `[<raw request path>, <number of snapshots in that cluster>]`; an unknown or
@@ -271,7 +320,13 @@ impl StandInBuilder {
 ///   404 (no 405).
 /// - Invalid path parameters use errorCode `INVALID_PARAMETER` with parameters
 ///   `[<name>, <value>]`; invalid query values the same with an integer value when it
-///   parsed as one (e.g. `["itemsPerPage", 501]`).
+///   parsed as one (e.g. `["itemsPerPage", 501]`). The spec types `parameters` as an
+///   array of objects; real Atlas answers carry strings and numbers there, as here.
+/// - `envelope`, `includeCount` and `pretty` must be `true` or `false` (any case), else
+///   400 `INVALID_PARAMETER` (e.g. `["pretty", "banana"]`); `pretty=true` is accepted but
+///   the body stays compact (Atlas only changes whitespace).
+/// - `pageNum` has the spec's only bound, `minimum: 1`. A page past the end is an empty
+///   page, also beyond 2^64 - 1, which is read as 2^64 - 1 (its `previous` link says so).
 /// - Lists come back in seeding order (Atlas sorts newest first); list links contain
 ///   `self` (the request URL as received) plus `next`/`previous` where they exist.
 /// - OAuth access tokens are opaque random hex strings, not JWTs; the token endpoint's
@@ -573,18 +628,26 @@ async fn api(
     shared: &Shared,
     parts: &http::request::Parts,
 ) -> Result<Response<ResBody>, ResetConnection> {
-    if let Some(resp) = auth::check(shared, parts) {
-        return Ok(resp);
-    }
+    let auth_info = match auth::check(shared, parts) {
+        Ok(info) => info,
+        Err(resp) => return Ok(*resp),
+    };
     let fault = lock(&shared.faults).take();
     let envelope = routes::envelope_requested(parts.uri.query());
     let plain_errors = lock(&shared.knobs).envelope_errors_plain;
-    match fault {
-        None => Ok(routes::dispatch(shared, parts)),
-        Some(fault) => faults::apply(fault, envelope, plain_errors, parts, || {
+    let mut response = match fault {
+        None => routes::dispatch(shared, parts),
+        Some(fault) => faults::apply(fault, envelope, plain_errors, parts, |parts| {
             routes::dispatch(shared, parts)
         })
         .await
-        .ok_or(ResetConnection),
+        .ok_or(ResetConnection)?,
+    };
+    if let Some(info) = auth_info {
+        response.headers_mut().insert(
+            http::header::HeaderName::from_static("authentication-info"),
+            info,
+        );
     }
+    Ok(response)
 }

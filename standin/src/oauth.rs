@@ -90,7 +90,8 @@ fn invalid_client() -> Response<ResBody> {
     )
 }
 
-/// `(client_id, client_secret)` from `Authorization: Basic ...`.
+/// `(client_id, client_secret)` from `Authorization: Basic ...`, each half form-decoded
+/// (RFC 6749 §2.3.1).
 fn basic_credentials(parts: &http::request::Parts) -> Option<(String, String)> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, rest) = value.split_once(' ')?;
@@ -102,7 +103,31 @@ fn basic_credentials(parts: &http::request::Parts) -> Option<(String, String)> {
         .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
+    Some((form_decoded(id)?, form_decoded(secret)?))
+}
+
+/// One form-encoded half of `client_id:client_secret`; `None` when it is not
+/// form-encoded (a raw `:`, space or non-ASCII byte, or a `%` without two hex digits),
+/// as a client that skipped the encoding would send it.
+fn form_decoded(text: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        out.push(match b {
+            b'+' => b' ',
+            b'%' => {
+                let hex = [bytes.next()?, bytes.next()?];
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?
+            }
+            b':' => return None,
+            b if b.is_ascii_graphic() => b,
+            _ => return None,
+        });
+    }
+    String::from_utf8(out).ok()
 }
 
 fn client_ok(shared: &Shared, parts: &http::request::Parts) -> bool {

@@ -254,8 +254,13 @@ fn parse_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
     let Some(query) = query else { return Ok(q) };
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
         match &*k {
+            // The spec's only bound is `minimum: 1`: any larger integer is a page past
+            // the end, so one beyond u64 reads as u64::MAX rather than as an error.
             "pageNum" => match v.parse::<u64>() {
                 Ok(n) if n >= 1 => q.page_num = n,
+                Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => {
+                    q.page_num = u64::MAX;
+                }
                 _ => return Err(invalid_query("pageNum", &v, "must be an integer >= 1")),
             },
             "itemsPerPage" => match v.parse::<u64>() {
@@ -269,8 +274,9 @@ fn parse_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
                 }
             },
             "includeCount" => q.include_count = parse_bool("includeCount", &v)?,
-            "envelope" => {
-                parse_bool("envelope", &v)?;
+            // `pretty` only changes whitespace, which the stand-in leaves compact.
+            "envelope" | "pretty" => {
+                parse_bool(&k, &v)?;
             }
             _ => {}
         }

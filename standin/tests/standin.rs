@@ -253,6 +253,60 @@ async fn list_paginates_and_counts() {
 }
 
 #[tokio::test]
+async fn flags_must_be_booleans_and_page_num_is_bounded_below_only() {
+    let s = seeded(3).await;
+    for url in [
+        serverless_url(&s, "?pretty=banana"),
+        flex_url(&s, "?pretty=1"),
+        flex_url(
+            &s,
+            &format!(
+                "/{}?pretty=",
+                sample::flex_snapshot(0)["id"].as_str().unwrap()
+            ),
+        ),
+    ] {
+        let media = if url.contains("/flexClusters/") {
+            FLEX_MEDIA_TYPE
+        } else {
+            SERVERLESS_MEDIA_TYPE
+        };
+        let resp = get(&url, media).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{url}");
+        let v = json_of(resp).await;
+        assert_atlas_error(&v, 400, "INVALID_PARAMETER");
+        assert_eq!(v["parameters"][0], "pretty", "{v}");
+    }
+    let v = json_of(get(&serverless_url(&s, "?pretty=banana"), SERVERLESS_MEDIA_TYPE).await).await;
+    assert_eq!(v["parameters"], json!(["pretty", "banana"]));
+    for fine in ["pretty=true", "pretty=FALSE"] {
+        let resp = get(&flex_url(&s, &format!("?{fine}")), FLEX_MEDIA_TYPE).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{fine}");
+    }
+
+    // The spec's only bound on pageNum is `minimum: 1`: far past the end is an empty page.
+    for page in [
+        "4",
+        "18446744073709551615",
+        "18446744073709551616",
+        "1000000000000000000000000",
+    ] {
+        let resp = get(&flex_url(&s, &format!("?pageNum={page}")), FLEX_MEDIA_TYPE).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{page}");
+        let v = json_of(resp).await;
+        assert_eq!(v["results"], json!([]), "{page}");
+        assert_eq!(v["totalCount"], 3);
+    }
+    for bad in ["0", "-1", "-18446744073709551616", "1.5", "1e3", ""] {
+        let resp = get(&flex_url(&s, &format!("?pageNum={bad}")), FLEX_MEDIA_TYPE).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let v = json_of(resp).await;
+        assert_atlas_error(&v, 400, "INVALID_PARAMETER");
+        assert_eq!(v["parameters"][0], "pageNum");
+    }
+}
+
+#[tokio::test]
 async fn envelope_wraps_entities_pages_and_errors() {
     let s = seeded(5).await;
     let id = sample::flex_snapshot(2)["id"]
@@ -753,20 +807,24 @@ async fn faults_apply_only_after_authentication() {
 async fn delay_fault_delays() {
     let s = seeded(1).await;
     s.set_fault(Fault::Delay(Duration::from_millis(300)), Some(1));
+    // Built before the clock starts: with native-tls compiled in (--all-features) a
+    // new reqwest client loads OpenSSL's roots, which under load takes 100 ms or more.
+    let client = reqwest::Client::new();
+    let get = || {
+        client
+            .get(serverless_url(&s, ""))
+            .header("accept", SERVERLESS_MEDIA_TYPE)
+            .send()
+    };
     let t = Instant::now();
-    assert_eq!(
-        get(&serverless_url(&s, ""), SERVERLESS_MEDIA_TYPE)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(get().await.expect("send").status(), StatusCode::OK);
     assert!(
         t.elapsed() >= Duration::from_millis(300),
         "{:?}",
         t.elapsed()
     );
     let t = Instant::now();
-    get(&serverless_url(&s, ""), SERVERLESS_MEDIA_TYPE).await;
+    get().await.expect("send");
     assert!(t.elapsed() < Duration::from_millis(300));
 }
 

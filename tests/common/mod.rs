@@ -98,3 +98,31 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
         self.clone()
     }
 }
+
+/// Set in the child process [`rerun_alone`] starts.
+const CHILD: &str = "ATLAS_SNAPSHOTS_TEST_CHILD";
+
+/// Runs test `name` again, alone in a child process whose whole environment is `vars`:
+/// for what is process-wide (the environment `Client::from_env` reads, rustls's default
+/// provider), leaving this process's alone. True in the parent once the child passed
+/// (the caller returns); false in the child, which goes on with the test.
+pub fn rerun_alone(name: &str, vars: &[(&str, &str)]) -> bool {
+    if std::env::var_os(CHILD).is_some() {
+        return false;
+    }
+    let output = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([name, "--exact", "--test-threads=1"])
+        .env_clear()
+        .env(CHILD, "1")
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run the test binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 passed"),
+        "the child ran {name}: {stdout}"
+    );
+    true
+}

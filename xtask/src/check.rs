@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::Result;
 use crate::manifest::{MANIFEST_PATH, Manifest};
-use crate::update::{self, FRAGMENT_PATH, PROVENANCE_PATH, Provenance};
+use crate::update::{self, FRAGMENT_PATH, PATH_PARAMETERS_PATH, PROVENANCE_PATH, Provenance};
 
 /// The one command that fixes any drift `check` reports.
 pub const FIX_COMMAND: &str = "cargo xtask spec update";
@@ -54,6 +54,27 @@ pub fn check(root: &Path) -> Result<CheckReport> {
                 ));
             }
         }
+    }
+
+    match std::fs::read(root.join(PATH_PARAMETERS_PATH)) {
+        Err(e) => report
+            .problems
+            .push(format!("{PATH_PARAMETERS_PATH}: cannot read: {e}")),
+        Ok(committed) if committed != recut.path_parameters.as_bytes() => {
+            report.problems.push(format!(
+                "{PATH_PARAMETERS_PATH} differs from the path-parameter patterns of {}:\n{}",
+                manifest.upstream,
+                unified_diff(
+                    &String::from_utf8_lossy(&committed),
+                    &recut.path_parameters,
+                    &format!("{PATH_PARAMETERS_PATH} (committed)"),
+                    "from the pin",
+                    3,
+                    60
+                )
+            ));
+        }
+        Ok(_) => {}
     }
 
     match Provenance::load_pin(&root.join(PROVENANCE_PATH)) {

@@ -5,15 +5,29 @@
 //!   component they reach through `$ref`, copied unchanged and in upstream order.
 //! * [`check`] recuts and compares with the committed fragment (the drift gate).
 //! * [`diff`] compares two specs operation by operation and classes each change.
-//! * [`update`] writes `spec/openapi.yaml` and `spec/provenance.yaml`.
+//! * [`update`] writes `spec/openapi.yaml`, `spec/provenance.yaml` and `build/path-parameters.yaml`.
+//! * [`probe`] runs every operation of a spec through build.rs's generation pipeline
+//!   ([`pipeline`], [`transforms`] and [`emit`] are build.rs's own files, included here;
+//!   [`whole_spec`] decides on the whole upstream what build.rs reads from `build/`).
 //!
 //! `main.rs` only parses arguments; all the logic is here so tests can drive it.
 
 pub mod check;
 pub mod cut;
 pub mod diff;
+#[path = "../../build/emit.rs"]
+pub mod emit;
 pub mod manifest;
+#[path = "../../build/pipeline.rs"]
+pub mod pipeline;
+pub mod probe;
+#[path = "../../build/renames.rs"]
+pub mod renames;
+#[path = "../../build/transforms.rs"]
+pub mod transforms;
 pub mod update;
+#[path = "../../build/whole_spec.rs"]
+pub mod whole_spec;
 pub mod yaml;
 
 use std::fmt;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use xtask::manifest::{MANIFEST_PATH, Manifest};
-use xtask::{check, cut, diff, update, yaml};
+use xtask::{check, cut, diff, probe, update, yaml};
 
 const USAGE: &str = "\
 usage: cargo xtask spec <command>
@@ -13,15 +13,23 @@ usage: cargo xtask spec <command>
 commands:
   update [--from FILE]   Recut spec/openapi.yaml from the pinned upstream (or pin FILE first:
                          it is copied to spec/upstream/ and named in spec/manifest.yaml), and
-                         rewrite spec/provenance.yaml.
-  check                  Fail if spec/openapi.yaml differs from a fresh cut of the pin, or the
-                         pin's sha256 differs from spec/provenance.yaml.
+                         rewrite spec/provenance.yaml and build/path-parameters.yaml.
+  check                  Fail if spec/openapi.yaml or build/path-parameters.yaml differs from
+                         what the pin gives, or the pin's sha256 differs from
+                         spec/provenance.yaml.
   diff OLD NEW [--fail-on-breaking]
                          Report how the manifest's operations changed between two specs (full
                          upstream files or fragments). Exits 0 unless --fail-on-breaking is given
                          and a change is BREAKING.
   cut FILE --out OUT     Cut FILE by the manifest into OUT, without touching the pin or
                          provenance (used to make test fixtures).
+  probe [FILE] [--today YYYY-MM-DD]
+                         Cut every operation of FILE (default: the pin) alone and run it
+                         through build.rs's transforms and progenitor's generation (no
+                         compile), then the whole file as one spec. Versions are chosen as
+                         of --today, by default spec/provenance.yaml's `updated` date, as
+                         build.rs does. Prints each failure and last
+                         `N of M operations generate`; exits 1 unless all generate.
 
 Paths given on the command line are relative to the current directory; the manifest, the
 fragment and provenance are found from the workspace root.
@@ -53,6 +61,15 @@ fn run(args: &[&str]) -> xtask::Result<ExitCode> {
         ["spec", "check"] => spec_check(),
         ["spec", "diff", rest @ ..] => spec_diff(rest),
         ["spec", "cut", rest @ ..] => spec_cut(rest),
+        ["spec", "probe", rest @ ..] => spec_probe(rest),
+        ["spec", probe::CHILD_COMMAND, file, today, first, end] => {
+            let number = |s: &str| {
+                s.parse::<usize>()
+                    .map_err(|_| usage_error(&format!("not a case number: {s}")))
+            };
+            probe::child(Path::new(file), today, number(first)?, number(end)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         ["spec", other, ..] => Err(usage_error(&format!("unknown spec command `{other}`"))),
         [other, ..] => Err(usage_error(&format!("unknown command `{other}`"))),
     }
@@ -189,4 +206,52 @@ fn spec_cut(args: &[&str]) -> xtask::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn spec_probe(args: &[&str]) -> xtask::Result<ExitCode> {
+    let mut file = None;
+    let root = xtask::workspace_root();
+    let mut today = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match *arg {
+            "--today" => match rest.next() {
+                Some(date) => today = Some((*date).to_owned()),
+                None => return Err(usage_error("--today needs a date")),
+            },
+            flag if flag.starts_with("--") => {
+                return Err(usage_error(&format!(
+                    "unknown flag `{flag}` for spec probe"
+                )));
+            }
+            f if file.is_none() => file = Some(PathBuf::from(f)),
+            _ => return Err(usage_error("spec probe takes one FILE")),
+        }
+    }
+    let file = match file {
+        Some(f) => f,
+        None => root.join(Manifest::load(&root.join(MANIFEST_PATH))?.upstream),
+    };
+    // build.rs's date, so the probe checks what a build would generate, and a CI run does
+    // not change with the calendar.
+    let today = match today {
+        Some(t) => t,
+        None => update::Provenance::load_updated(&root.join(update::PROVENANCE_PATH))?,
+    };
+    let exe = std::env::current_exe()
+        .map_err(|e| xtask::Error(format!("cannot find this program: {e}")))?;
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    let start = Instant::now();
+    let report = probe::probe(&exe, &file, &today, workers)?;
+    eprintln!(
+        "spec probe: {} with versions as of {today}, in {:.1?}",
+        file.display(),
+        start.elapsed()
+    );
+    print!("{}", report.render());
+    Ok(if report.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -10,6 +10,9 @@ use crate::{Error, Result};
 pub const FRAGMENT_PATH: &str = "spec/openapi.yaml";
 pub const PROVENANCE_PATH: &str = "spec/provenance.yaml";
 pub const UPSTREAM_DIR: &str = "spec/upstream";
+/// The pattern of each shared path-parameter type, decided on the whole pin (see
+/// `whole_spec::path_parameter_patterns`), for build.rs, which only sees the fragment.
+pub const PATH_PARAMETERS_PATH: &str = "build/path-parameters.yaml";
 
 /// A fragment cut from a full spec, rendered, with what we know about its source.
 #[derive(Debug, Clone)]
@@ -19,6 +22,8 @@ pub struct Recut {
     pub operations: Vec<CutOperation>,
     pub upstream_sha256: String,
     pub xgen_sha: Option<String>,
+    /// The text of [`PATH_PARAMETERS_PATH`] for this upstream.
+    pub path_parameters: String,
 }
 
 /// Cut the upstream file at `upstream` (shown in the header as `upstream_label`) by `manifest`.
@@ -32,11 +37,25 @@ pub fn recut(manifest: &Manifest, upstream: &Path, upstream_label: &str) -> Resu
     let xgen_sha = yaml::get(&doc, "info")
         .and_then(|i| yaml::get_str(i, "x-xgen-sha"))
         .map(str::to_string);
+    let whole = serde_json::to_value(&doc).map_err(|e| Error(format!("{name}: {e}")))?;
+    let patterns: Mapping = crate::whole_spec::path_parameter_patterns(&whole)
+        .into_iter()
+        .map(|(k, v)| (Value::String(k), Value::String(v)))
+        .collect();
+    let path_parameters = cut::render(
+        &Value::Mapping(patterns),
+        &format!(
+            "Written by `cargo xtask spec update` from {upstream_label}: the pattern of each shared\n\
+             path-parameter type, as most operations of the whole upstream spell it, so a type's\n\
+             shape does not depend on which operations are vendored. Do not edit by hand."
+        ),
+    )?;
     Ok(Recut {
         text: rendered,
         operations: fragment.operations,
         upstream_sha256: crate::sha256_hex(&bytes),
         xgen_sha,
+        path_parameters,
     })
 }
 
@@ -118,6 +137,12 @@ pub fn update(opts: &UpdateOptions) -> Result<UpdateReport> {
     if fragment_changed {
         crate::write(&fragment_path, &recut.text)?;
     }
+    let path_parameters = root.join(PATH_PARAMETERS_PATH);
+    if let Some(dir) = path_parameters.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    crate::write(&path_parameters, &recut.path_parameters)?;
     let mut provenance = Provenance {
         upstream: upstream.clone(),
         sha256: recut.upstream_sha256.clone(),
@@ -211,6 +236,14 @@ impl Provenance {
     }
 
     /// Read the fields `check` needs (`upstream`, `sha256`).
+    /// The `updated` date recorded in a provenance file.
+    pub fn load_updated(path: &Path) -> Result<String> {
+        let doc = yaml::load(path)?;
+        yaml::get_str(&doc, "updated")
+            .map(str::to_owned)
+            .ok_or_else(|| Error(format!("{}: no `updated` date", path.display())))
+    }
+
     pub fn load_pin(path: &Path) -> Result<(String, String)> {
         let doc = yaml::load(path)?;
         let name = path.display();

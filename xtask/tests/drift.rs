@@ -7,7 +7,7 @@ use common::{SYNTHETIC, repo, scratch};
 use xtask::check;
 use xtask::cut::{self, Missing};
 use xtask::manifest::{MANIFEST_PATH, Manifest};
-use xtask::update::{self, FRAGMENT_PATH, PROVENANCE_PATH, UpdateOptions};
+use xtask::update::{self, FRAGMENT_PATH, PATH_PARAMETERS_PATH, PROVENANCE_PATH, UpdateOptions};
 use xtask::yaml;
 
 #[test]
@@ -90,6 +90,11 @@ fn update_pins_the_source_and_records_provenance() {
     );
     assert_eq!(yaml::get_str(&prov, "x-xgen-sha"), Some("abc123"));
     assert_eq!(yaml::get_str(&prov, "updated"), Some("2026-01-02"));
+    // The date the probe (like build.rs) picks versions by.
+    assert_eq!(
+        update::Provenance::load_updated(&root.join(PROVENANCE_PATH)).unwrap(),
+        "2026-01-02"
+    );
     let fragment = std::fs::read_to_string(root.join(FRAGMENT_PATH)).unwrap();
     assert!(
         fragment.starts_with(
@@ -97,6 +102,22 @@ fn update_pins_the_source_and_records_provenance() {
         )
     );
     assert!(check::check(&root).unwrap().is_ok());
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn check_reports_path_parameter_patterns_that_the_pin_does_not_give() {
+    let root = synthetic_workspace("patterns");
+    let path = root.join(PATH_PARAMETERS_PATH);
+    assert!(check::check(&root).unwrap().is_ok());
+    std::fs::write(&path, "GroupId: ^x$\n").unwrap();
+    let report = check::check(&root).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert!(
+        report.problems[0].contains("-GroupId: ^x$"),
+        "{}",
+        report.problems[0]
+    );
     let _ = std::fs::remove_dir_all(root);
 }
 

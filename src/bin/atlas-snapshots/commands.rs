@@ -1,18 +1,19 @@
 //! What `get`, `list` and `list --all` do, whatever the kind of cluster.
 //!
-//! JSON output comes from the body as Atlas sent it (`Response::body`, envelope already
-//! unwrapped) parsed as `serde_json::Value`, so unknown fields and enum values and
-//! 64-bit integers come out unchanged. Tables come from the typed values.
+//! JSON output is the body as Atlas sent it (`Response::body`, envelope already
+//! unwrapped), only re-indented: every number, string and unknown field comes out as
+//! received. Tables come from the typed values. Output is written as it arrives.
 
 use std::io::{IsTerminal, Write};
 
 use atlas_snapshots::{PageView, Paginated, Response, Result as AtlasResult};
 use futures::TryStreamExt;
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::{
     Failure,
-    output::{Format, Rendered, Row},
+    output::{self, Format, JsonArray, Row, Table},
 };
 
 /// A snapshot type that can be shown as a table line.
@@ -20,7 +21,7 @@ pub trait Snapshot {
     fn row(&self) -> Row;
 }
 
-fn parse(body: &[u8]) -> Result<Value, Failure> {
+fn parse(body: &[u8]) -> Result<&RawValue, Failure> {
     serde_json::from_slice(body).map_err(|e| Failure::Body(format!("the body is not JSON: {e}")))
 }
 
@@ -28,81 +29,105 @@ fn parse(body: &[u8]) -> Result<Value, Failure> {
 pub async fn get<T: Snapshot>(
     call: impl Future<Output = AtlasResult<Response<T>>>,
     format: Format,
-) -> Result<Rendered, Failure> {
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let response = call.await?;
-    Ok(match format {
-        Format::Json => Rendered::Json(parse(response.body())?),
-        Format::Table => Rendered::Table(vec![response.row()]),
-    })
+    match format {
+        Format::Json => output::json(out, parse(response.body())?)?,
+        Format::Table => Table::default().rows(out, &[response.value().row()])?,
+    }
+    Ok(())
 }
 
 /// One page: the page object for JSON, its results for a table.
 pub async fn list<P>(
     call: impl Future<Output = AtlasResult<Response<P>>>,
     format: Format,
-) -> Result<Rendered, Failure>
+    out: &mut impl Write,
+) -> Result<(), Failure>
 where
     P: PageView,
     P::Item: Snapshot,
 {
     let response = call.await?;
-    Ok(match format {
-        Format::Json => Rendered::Json(parse(response.body())?),
+    match format {
+        Format::Json => output::json(out, parse(response.body())?)?,
         Format::Table => {
             let (items, _) = response.into_inner().into_parts();
-            Rendered::Table(items.iter().map(Snapshot::row).collect())
+            let rows: Vec<Row> = items.iter().map(Snapshot::row).collect();
+            Table::default().rows(out, &rows)?;
         }
-    })
+    }
+    Ok(())
 }
 
-/// Every page (the library's [`Paginated`] decides when to stop): one JSON array of all
-/// results as received, or one table.
-pub async fn list_all<'a, P>(pages: Paginated<'a, P>, format: Format) -> Result<Rendered, Failure>
+/// Every page (the library's [`Paginated`] decides when to stop), each written and
+/// flushed as it arrives: one JSON array of all results as received, or one table.
+/// Nothing is written before the first page; after a failure the JSON array stays
+/// unterminated, so a reader cannot take the snapshots so far for all of them.
+pub async fn list_all<P>(
+    pages: Paginated<P>,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<(), Failure>
 where
-    P: PageView + Send + 'a,
-    P::Item: Snapshot + Send + 'a,
+    P: PageView + Send + 'static,
+    P::Item: Snapshot + Send + 'static,
 {
     let mut progress = Progress::new();
-    let mut json = Vec::new();
-    let mut rows = Vec::new();
+    let mut array = JsonArray::default();
+    let mut table = Table::default();
     let mut seen: i64 = 0;
     let mut pages = std::pin::pin!(pages.pages());
-    let result = loop {
-        let page = match pages.try_next().await {
-            Ok(Some(page)) => page,
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(Failure::from(e)),
-        };
-        match format {
-            Format::Json => match results(&page.body) {
-                Ok(results) => json.extend(results),
-                Err(e) => break Err(e),
-            },
-            Format::Table => rows.extend(page.items.iter().map(Snapshot::row)),
+    let result: Result<(), Failure> = async {
+        while let Some(page) = pages.try_next().await? {
+            match format {
+                Format::Json => {
+                    for result in results(&page.body)? {
+                        array.element(out, result)?;
+                    }
+                }
+                Format::Table => {
+                    let rows: Vec<Row> = page.items.iter().map(Snapshot::row).collect();
+                    table.rows(out, &rows)?;
+                }
+            }
+            out.flush()?;
+            seen = seen.saturating_add(i64::try_from(page.items.len()).unwrap_or(i64::MAX));
+            progress.update(page.page_num, seen, page.total_count);
         }
-        seen = seen.saturating_add(i64::try_from(page.items.len()).unwrap_or(i64::MAX));
-        progress.update(page.page_num, seen, page.total_count);
-    };
+        Ok(())
+    }
+    .await;
     progress.finish();
-    result?;
-    Ok(match format {
-        Format::Json => Rendered::Json(Value::Array(json)),
-        Format::Table => Rendered::Table(rows),
-    })
-}
-
-/// The `results` of a page body, as received.
-fn results(body: &[u8]) -> Result<Vec<Value>, Failure> {
-    match parse(body)? {
-        Value::Object(mut page) => match page.remove("results") {
-            Some(Value::Array(results)) => Ok(results),
-            _ => Err(Failure::Body("the page has no results array".to_owned())),
-        },
-        _ => Err(Failure::Body("the page is not a JSON object".to_owned())),
+    match result {
+        Ok(()) if format == Format::Json => Ok(array.finish(out)?),
+        Ok(()) => Ok(()),
+        // A write failure means stdout is unusable: nothing more to write there.
+        Err(failure @ Failure::Output(_)) => Err(failure),
+        Err(failure) => {
+            array.abandon(out)?;
+            out.flush()?;
+            Err(failure)
+        }
     }
 }
 
-/// `list --all` progress on stderr, only when stderr is a terminal.
+/// The `results` of a page body, as received.
+fn results(body: &[u8]) -> Result<Vec<&RawValue>, Failure> {
+    #[derive(Deserialize)]
+    struct PageBody<'a> {
+        #[serde(borrow)]
+        results: Vec<&'a RawValue>,
+    }
+    match serde_json::from_slice::<PageBody<'_>>(body) {
+        Ok(page) => Ok(page.results),
+        Err(e) => Err(Failure::Body(format!("the page has no results array: {e}"))),
+    }
+}
+
+/// `list --all` progress on stderr, only when stderr is a terminal and stdout is not
+/// (on a terminal, the snapshots arriving are the progress).
 struct Progress {
     on: bool,
     shown: bool,
@@ -111,7 +136,7 @@ struct Progress {
 impl Progress {
     fn new() -> Self {
         Progress {
-            on: std::io::stderr().is_terminal(),
+            on: std::io::stderr().is_terminal() && !std::io::stdout().is_terminal(),
             shown: false,
         }
     }
@@ -129,7 +154,7 @@ impl Progress {
 
     fn finish(&mut self) {
         if self.shown {
-            eprintln!();
+            output::stderr_line("");
             self.shown = false;
         }
     }

@@ -1,14 +1,16 @@
 //! `atlas-snapshots flex get|list`.
 
-use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot20241113};
+use std::io::Write;
+
+use atlas_snapshots::{Client, PageRequest, types::FlexBackupSnapshot};
 
 use crate::{
     Failure, SnapshotCommand,
     commands::{self, Snapshot},
-    output::{self, Format, NONE, Rendered, Row},
+    output::{self, Format, NONE, Row},
 };
 
-impl Snapshot for FlexBackupSnapshot20241113 {
+impl Snapshot for FlexBackupSnapshot {
     /// Flex snapshots have no type and no size; their time is when they were scheduled
     /// (or, failing that, started).
     fn row(&self) -> Row {
@@ -26,7 +28,8 @@ pub async fn run(
     client: &Client,
     command: SnapshotCommand,
     format: Format,
-) -> Result<Rendered, Failure> {
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     match command {
         SnapshotCommand::Get(args) => {
             let call = client.get_flex_backup_snapshot(
@@ -34,22 +37,20 @@ pub async fn run(
                 &args.target.cluster,
                 &args.snapshot,
             );
-            commands::get(call, format).await
+            commands::get(call, format, out).await
         }
         SnapshotCommand::List(args) => {
             let (group, cluster) = (&args.target.group_id, &args.target.cluster);
             let size = args.page_size();
             if args.all {
                 let pages = client.flex_backup_snapshots(group, cluster).page_size(size);
-                commands::list_all(pages, format).await
+                commands::list_all(pages, format, out).await
             } else {
-                let page = PageRequest {
-                    page_num: 1,
-                    items_per_page: size,
-                };
+                let page = PageRequest::new(1, size);
                 commands::list(
                     client.list_flex_backup_snapshots(group, cluster, page),
                     format,
+                    out,
                 )
                 .await
             }

@@ -7,16 +7,24 @@
 //! - 2: invalid arguments or configuration (nothing was sent);
 //! - 3: Atlas answered with an error;
 //! - 4: no usable answer (connection, timeout, oversized or undecodable body, output).
-#![deny(clippy::print_stdout)]
+//!
+//! No `print!`: `println!` and `eprintln!` panic when their stream is closed, which
+//! would turn every exit code into 101.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod commands;
 mod flex;
 mod output;
 mod serverless;
 
-use std::{error::Error as _, io::IsTerminal, process::ExitCode, time::Duration};
+use std::{
+    error::Error as _,
+    io::{self, IsTerminal, Write},
+    process::ExitCode,
+    time::Duration,
+};
 
-use atlas_snapshots::{Client, DeprecationNotice, Error};
+use atlas_snapshots::{Client, DeprecationNotice, Error, env};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::output::Format;
@@ -26,14 +34,17 @@ use crate::output::Format;
 /// Credentials come from the environment, as for the Atlas CLI: a service account
 /// (MONGODB_ATLAS_CLIENT_ID + MONGODB_ATLAS_CLIENT_SECRET), an API key
 /// (MONGODB_ATLAS_PUBLIC_API_KEY + MONGODB_ATLAS_PRIVATE_API_KEY) or a token
-/// (MONGODB_ATLAS_ACCESS_TOKEN); MONGODB_ATLAS_BASE_URL sets where Atlas is.
+/// (MONGODB_ATLAS_ACCESS_TOKEN). MONGODB_ATLAS_OPS_MANAGER_URL (the Atlas CLI's name) or
+/// MONGODB_ATLAS_BASE_URL sets where Atlas is; with no credentials set, requests go
+/// unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.
 ///
 /// Exit codes: 0 success; 2 invalid arguments or configuration (nothing sent);
 /// 3 Atlas answered with an error; 4 transport failure or timeout.
 #[derive(Debug, Parser)]
 #[command(name = "atlas-snapshots", version, max_term_width = 100)]
 struct Cli {
-    /// Where Atlas is (overrides MONGODB_ATLAS_BASE_URL), e.g. https://cloud.mongodb.com
+    /// Where Atlas is (overrides MONGODB_ATLAS_OPS_MANAGER_URL and MONGODB_ATLAS_BASE_URL),
+    /// e.g. https://cloud.mongodb.com
     #[arg(long, value_name = "URL", global = true)]
     base_url: Option<String>,
 
@@ -145,6 +156,12 @@ impl From<Error> for Failure {
     }
 }
 
+impl From<io::Error> for Failure {
+    fn from(error: io::Error) -> Self {
+        Failure::Output(error)
+    }
+}
+
 impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
@@ -159,17 +176,18 @@ impl Failure {
     }
 
     /// The message for stderr: one `error:` line, and a `hint:` line where useful.
+    /// Atlas's text in it (`errorCode`, `detail`, a body prefix) is escaped.
     fn message(&self) -> String {
         match self {
             Failure::Atlas { error, hint } => {
-                let mut text = format!("error: {}", describe(error));
+                let mut text = format!("error: {}", output::escape(&describe(error)));
                 if let Some(hint) = hint {
                     text.push_str("\nhint: ");
                     text.push_str(hint);
                 }
                 text
             }
-            Failure::Body(what) => format!("error: unexpected answer: {what}"),
+            Failure::Body(what) => format!("error: unexpected answer: {}", output::escape(what)),
             Failure::Output(e) => format!("error: writing the output: {e}"),
         }
     }
@@ -229,6 +247,8 @@ fn init_tracing(verbose: u8) {
     // Fails only if a subscriber is already set, which nothing here does.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Its own report of a failed write would be an `eprintln!`: a panic on a closed stderr.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
@@ -243,11 +263,12 @@ fn command_for(method: &str) -> Option<&'static str> {
     }
 }
 
-/// The library's deprecation notice, naming the replacing command rather than the
-/// replacing library method (the library reports each operation once per process).
+/// The `warning:` line for the library's deprecation notice, naming the replacing
+/// command rather than the replacing library method (the library reports each
+/// operation once per process).
 fn deprecation(notice: &DeprecationNotice) -> String {
     let op = notice.operation;
-    let mut text = format!("{} (version {}) is deprecated", op.id, op.version);
+    let mut text = format!("warning: {} (version {}) is deprecated", op.id, op.version);
     match (notice.sunset, notice.days_left) {
         (Some(date), Some(days)) if days < 0 => {
             text.push_str(&format!("; sunset {date}, {} days ago", -days));
@@ -264,9 +285,18 @@ fn deprecation(notice: &DeprecationNotice) -> String {
 }
 
 fn client(cli: &Cli) -> Result<Client, Error> {
-    let mut builder = Client::builder_from(|name| std::env::var(name).ok())?
-        .envelope(cli.envelope)
-        .on_deprecation(|notice| eprintln!("warning: {}", deprecation(notice)));
+    // --base-url wins over the URL variables, even two that disagree.
+    let url_flag = cli.base_url.is_some();
+    let mut builder = Client::builder_from(|name| {
+        let url_variable = name == env::OPS_MANAGER_URL || name == env::BASE_URL;
+        if url_flag && url_variable {
+            None
+        } else {
+            std::env::var_os(name)
+        }
+    })?
+    .envelope(cli.envelope)
+    .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
     if let Some(url) = &cli.base_url {
         builder = builder.base_url(url.clone());
     }
@@ -278,21 +308,27 @@ fn client(cli: &Cli) -> Result<Client, Error> {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let client = client(&cli)?;
-    let rendered = match cli.command {
-        Command::Serverless(command) => serverless::run(&client, command, cli.output).await?,
-        Command::Flex(command) => flex::run(&client, command, cli.output).await?,
-    };
-    output::print(&rendered).map_err(Failure::Output)
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match cli.command {
+        Command::Serverless(command) => {
+            serverless::run(&client, command, cli.output, &mut out).await
+        }
+        Command::Flex(command) => flex::run(&client, command, cli.output, &mut out).await,
+    }?;
+    // Flushing here sees a write error that dropping the writer would swallow.
+    Ok(out.flush()?)
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            // --help and --version are not errors.
+            let printed = e.print();
+            // --help and --version are not errors, unless stdout could not take them.
             return if e.use_stderr() {
                 ExitCode::from(2)
+            } else if printed.is_err() {
+                ExitCode::from(4)
             } else {
                 ExitCode::SUCCESS
             };
@@ -305,7 +341,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: starting the async runtime: {e}");
+            output::stderr_line(&format!("error: starting the async runtime: {e}"));
             return ExitCode::from(4);
         }
     };
@@ -316,7 +352,7 @@ fn main() -> ExitCode {
             ExitCode::from(4)
         }
         Err(failure) => {
-            eprintln!("{}", failure.message());
+            output::stderr_line(&failure.message());
             ExitCode::from(failure.exit_code())
         }
     }

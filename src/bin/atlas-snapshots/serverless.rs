@@ -4,12 +4,14 @@
 //! naming the sunset and the Flex successor); the CLI still offers them on purpose,
 //! warns once per run on stderr, and names the `flex` command once they are gone.
 
+use std::io::Write;
+
 use atlas_snapshots::{Client, Error, PageRequest, types::ServerlessBackupSnapshot};
 
 use crate::{
     Failure, SnapshotCommand,
     commands::{self, Snapshot},
-    output::{self, Format, NONE, Rendered, Row},
+    output::{self, Format, NONE, Row},
 };
 
 const GET_SUCCESSOR: &str = "Serverless snapshots are gone; use 'atlas-snapshots flex get' instead";
@@ -42,7 +44,8 @@ pub async fn run(
     client: &Client,
     command: SnapshotCommand,
     format: Format,
-) -> Result<Rendered, Failure> {
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let (result, successor) = match command {
         SnapshotCommand::Get(args) => {
             let call = client.get_serverless_backup_snapshot(
@@ -50,7 +53,7 @@ pub async fn run(
                 &args.target.cluster,
                 &args.snapshot,
             );
-            (commands::get(call, format).await, GET_SUCCESSOR)
+            (commands::get(call, format, out).await, GET_SUCCESSOR)
         }
         SnapshotCommand::List(args) => {
             let (group, cluster) = (&args.target.group_id, &args.target.cluster);
@@ -59,14 +62,11 @@ pub async fn run(
                 let pages = client
                     .serverless_backup_snapshots(group, cluster)
                     .page_size(size);
-                commands::list_all(pages, format).await
+                commands::list_all(pages, format, out).await
             } else {
-                let page = PageRequest {
-                    page_num: 1,
-                    items_per_page: size,
-                };
+                let page = PageRequest::new(1, size);
                 let call = client.list_serverless_backup_snapshots(group, cluster, page);
-                commands::list(call, format).await
+                commands::list(call, format, out).await
             };
             (result, LIST_SUCCESSOR)
         }
