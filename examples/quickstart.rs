@@ -12,10 +12,8 @@
 
 use std::{env, process::ExitCode};
 
-use atlas_snapshots::{
-    Client, Credentials, Error, PageRequest, Response,
-    standin::{StandIn, sample},
-};
+use atlas_snapshots::{Client, Credentials, Error, PageRequest, Response};
+use atlas_snapshots_standin::{StandIn, sample};
 use serde::Serialize;
 
 const PUBLIC_KEY: &str = "quickstart-public";

@@ -1,4 +1,6 @@
 #![doc = include_str!("../README.md")]
+// docs.rs (nightly, `--cfg docsrs`) badges feature-gated items; stable never sees this.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -12,9 +14,6 @@ compile_error!(
 // path (and rustdoc shows it once). `tests/surface.rs` fails if one gains a second.
 mod ext;
 mod generated;
-
-#[cfg(feature = "test-util")]
-pub mod standin;
 
 pub use ext::{
     auth::Credentials,

@@ -1,6 +1,5 @@
 //! Signing in: API keys over HTTP Digest, service accounts over OAuth 2.0, bearer
 //! tokens, the environment, and keeping secrets out of every output.
-#![cfg(feature = "test-util")]
 
 mod common;
 
@@ -10,10 +9,8 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{
-    Client, Credentials, Error, PageRequest, RetryPolicy,
-    standin::{StandIn, sample},
-};
+use atlas_snapshots::{Client, Credentials, Error, PageRequest, RetryPolicy};
+use atlas_snapshots_standin::{StandIn, sample};
 use common::*;
 
 const PUBLIC: &str = "abcdefgh";

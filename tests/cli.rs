@@ -1,4 +1,4 @@
-#![cfg(all(feature = "cli", feature = "test-util"))]
+#![cfg(feature = "cli")]
 //! The `atlas-snapshots` binary against the Atlas stand-in: what scripts depend on
 //! (stdout, exit codes, stderr messages) and what reaches the server.
 
@@ -7,10 +7,8 @@ mod cli_support;
 use std::{process::Output, time::Duration};
 
 use assert_cmd::Command;
-use atlas_snapshots::{
-    env,
-    standin::{Fault, RecordedRequest, StandIn, sample},
-};
+use atlas_snapshots::env;
+use atlas_snapshots_standin::{Fault, RecordedRequest, StandIn, sample};
 use cli_support::TOKEN;
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-#![cfg(all(feature = "cli", feature = "test-util"))]
+#![cfg(feature = "cli")]
 //! The `atlas-snapshots` binary where output is large, servers are hostile or odd, and
 //! its own streams are closed: `list --all` streams, server text never drives the
 //! terminal, numbers come out as sent, and a closed stdout or stderr never panics.
@@ -17,7 +17,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use atlas_snapshots::standin::{StandIn, sample};
+use atlas_snapshots_standin::{StandIn, sample};
 use cli_support::{TOKEN, command as cli};
 use serde_json::{Value, json};
 use tokio::{

@@ -1,4 +1,3 @@
-#![cfg(feature = "test-util")]
 //! Configuration and inputs refused before anything is sent: base URLs, credentials,
 //! environment variables and path parameters, through the library and the CLI. No
 //! refusal may repeat a secret.
@@ -15,7 +14,8 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{Client, Credentials, Error, PageRequest, env, standin::StandIn};
+use atlas_snapshots::{Client, Credentials, Error, PageRequest, env};
+use atlas_snapshots_standin::StandIn;
 use common::{FLEX, GROUP, SERVERLESS, flex_id};
 
 const SECRET: &str = "pw-s3cret";
@@ -378,7 +378,8 @@ mod cli {
     use std::{ffi::OsStr, net::TcpListener, os::unix::ffi::OsStrExt, time::Duration};
 
     use assert_cmd::Command;
-    use atlas_snapshots::{env, standin::StandIn};
+    use atlas_snapshots::env;
+    use atlas_snapshots_standin::StandIn;
 
     use super::{GROUP, SECRET, common};
 

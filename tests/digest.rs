@@ -1,7 +1,6 @@
 //! HTTP Digest for API keys against servers unlike Atlas's happy path: no challenge at all
 //! (an outage), challenges after other schemes, `nextnonce`, every RFC 7616 algorithm,
 //! and nonce counts checked strictly in arrival order (Apache's `AuthDigestNcCheck On`).
-#![cfg(feature = "test-util")]
 
 mod common;
 
@@ -14,10 +13,8 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{
-    Client, Credentials, RetryPolicy,
-    standin::{DigestAlgorithm, FLEX_MEDIA_TYPE, StandIn, StandInBuilder, sample},
-};
+use atlas_snapshots::{Client, Credentials, RetryPolicy};
+use atlas_snapshots_standin::{DigestAlgorithm, FLEX_MEDIA_TYPE, StandIn, StandInBuilder, sample};
 use bytes::Bytes;
 use common::*;
 use http_body_util::Full;

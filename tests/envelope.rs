@@ -1,7 +1,6 @@
 //! What an answer means decides its retries and its error: the status inside the
 //! envelope, and an Atlas error document inside a success. Against the stand-in, and a
 //! fixed-answer server for answers the stand-in never gives.
-#![cfg(feature = "test-util")]
 
 mod common;
 
@@ -13,10 +12,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use atlas_snapshots::{
-    Client, Error, PageRequest, RetryPolicy,
-    standin::{Fault, sample},
-};
+use atlas_snapshots::{Client, Error, PageRequest, RetryPolicy};
+use atlas_snapshots_standin::{Fault, sample};
 use common::*;
 use http::StatusCode;
 use tokio::{
@@ -34,7 +31,7 @@ async fn get_one(client: &Client) -> Result<u32, Error> {
         .map(|r| r.attempts())
 }
 
-fn enveloped(standin: &atlas_snapshots::standin::StandIn) -> Client {
+fn enveloped(standin: &atlas_snapshots_standin::StandIn) -> Client {
     builder(standin).envelope(true).build().unwrap()
 }
 
@@ -61,7 +58,7 @@ async fn fixed_server(status: u16, body: String) -> (String, Arc<AtomicU32>) {
             count.fetch_add(1, Ordering::SeqCst);
             let answer = format!(
                 "HTTP/1.1 {status} Fixed\r\ncontent-type: {}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                atlas_snapshots::standin::FLEX_MEDIA_TYPE,
+                atlas_snapshots_standin::FLEX_MEDIA_TYPE,
                 body.len()
             );
             let _ = socket.write_all(answer.as_bytes()).await;

@@ -1,5 +1,4 @@
 //! Deprecation, sunset, `410 VERSION_GONE` and the envelope, against the stand-in.
-#![cfg(feature = "test-util")]
 #![allow(deprecated)]
 
 mod common;
@@ -160,7 +159,7 @@ async fn the_envelope_gives_identical_results() {
 #[tokio::test]
 async fn a_body_that_claims_the_envelope_but_does_not_fit_is_a_decode_error() {
     let standin = standin(1).await;
-    standin.set_fault(atlas_snapshots::standin::Fault::MalformedJson, None);
+    standin.set_fault(atlas_snapshots_standin::Fault::MalformedJson, None);
     let wrapped = builder(&standin)
         .envelope(true)
         .retry(RetryPolicy::disabled())

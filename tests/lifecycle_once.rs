@@ -1,6 +1,5 @@
 //! Deprecation warnings are said once per operation per process. This file is its own
 //! process, so the one test below owns the process-wide memory of what was reported.
-#![cfg(feature = "test-util")]
 #![allow(deprecated)]
 
 mod common;

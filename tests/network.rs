@@ -1,4 +1,3 @@
-#![cfg(feature = "test-util")]
 //! Beneath the API: TLS with each backend and a private CA, proxies (set on the builder
 //! or taken from the environment) and `User-Agent`, against real servers on 127.0.0.1:
 //! an HTTPS front and a forward proxy, both relaying to the stand-in.
@@ -17,7 +16,8 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{Client, Error, PageRequest, RetryPolicy, standin::StandIn};
+use atlas_snapshots::{Client, Error, PageRequest, RetryPolicy};
+use atlas_snapshots_standin::StandIn;
 use common::{FLEX, GROUP};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},

@@ -2,7 +2,6 @@
 //! failures shared and backed off like tokens, token replies checked, revocation within
 //! the timeouts, client credentials form-encoded, and clear refusals without secrets.
 //! Answers the stand-in must never give come from a tiny HTTP server inside the test.
-#![cfg(feature = "test-util")]
 
 mod common;
 
@@ -12,9 +11,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use atlas_snapshots::{
-    Client, ClientBuilder, Credentials, Error, RetryPolicy, Timeouts, standin::StandIn,
-};
+use atlas_snapshots::{Client, ClientBuilder, Credentials, Error, RetryPolicy, Timeouts};
+use atlas_snapshots_standin::StandIn;
 use base64::Engine as _;
 use common::*;
 use tokio::{

@@ -1,17 +1,13 @@
 //! Paging always ends: at the last page, or with an error naming why, against a stand-in
 //! whose list pages ignore `pageNum`, lie in `totalCount` or never run short. Every
 //! test bounds its time and counts the requests made.
-#![cfg(feature = "test-util")]
 
 mod common;
 
 use std::time::Duration;
 
-use atlas_snapshots::{
-    Client, DEFAULT_MAX_PAGES, Error, Paginated,
-    standin::{Fault, StandIn},
-    types::FlexBackupSnapshotPage,
-};
+use atlas_snapshots::{Client, DEFAULT_MAX_PAGES, Error, Paginated, types::FlexBackupSnapshotPage};
+use atlas_snapshots_standin::{Fault, StandIn};
 use common::*;
 use futures::{StreamExt, TryStreamExt};
 

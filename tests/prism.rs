@@ -27,8 +27,8 @@ use std::{
 
 use atlas_snapshots::{
     Client, Credentials, Deprecation, Error, PageRequest, Response, RetryPolicy,
-    standin::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, StandIn, sample},
 };
+use atlas_snapshots_standin::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, StandIn, sample};
 use reqwest::{StatusCode, header::HeaderMap};
 use serde::Serialize;
 use serde_json::{Value, json};

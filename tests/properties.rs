@@ -4,7 +4,6 @@
 //!
 //! One runtime and one server per test serve all of its cases; case counts are modest
 //! so the suite stays quick.
-#![cfg(feature = "test-util")]
 #![allow(deprecated)] // the serverless operations are deprecated; calling them is the point
 
 mod common;
@@ -13,12 +12,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use atlas_snapshots::{
     Client, Deprecation, Error, LifecycleHeaders, PageRequest, RateLimit,
-    standin::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, StandIn, sample},
     types::{
         ApiError, FlexBackupSnapshot, FlexBackupSnapshotPage, ServerlessBackupSnapshot,
         ServerlessBackupSnapshotPage,
     },
 };
+use atlas_snapshots_standin::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, StandIn, sample};
 use chrono::DateTime;
 use common::*;
 use proptest::prelude::*;

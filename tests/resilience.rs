@@ -2,7 +2,6 @@
 //! the requests the server saw, and that the call ended within a bound derived from
 //! the policy. Bounds are loose on purpose: they catch a call that waits for the wrong
 //! thing (a 30 s attempt timeout, a 10 s backoff), not a slow machine.
-#![cfg(feature = "test-util")]
 
 mod common;
 
@@ -11,10 +10,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use atlas_snapshots::{
-    Credentials, DEFAULT_MAX_BODY, Error, PageRequest, RetryPolicy, Timeouts,
-    standin::{Fault, RateLimitHeaders, StandIn},
-};
+use atlas_snapshots::{Credentials, DEFAULT_MAX_BODY, Error, PageRequest, RetryPolicy, Timeouts};
+use atlas_snapshots_standin::{Fault, RateLimitHeaders, StandIn};
 use common::*;
 use http::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

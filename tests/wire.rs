@@ -1,15 +1,14 @@
 //! What the client puts on the wire and how it reads Atlas's answers, as a real HTTP
 //! server on 127.0.0.1 (the stand-in) saw and served them.
-#![cfg(feature = "test-util")]
 #![allow(deprecated)] // the serverless operations are deprecated; calling them is the point
 
 mod common;
 
 use atlas_snapshots::{
     Error, PageRequest,
-    standin::{Fault, StandIn},
     types::{ServerlessBackupSnapshotFrequencyType, ServerlessBackupSnapshotStatus},
 };
+use atlas_snapshots_standin::{Fault, StandIn};
 use common::*;
 use futures::TryStreamExt;
 use serde_json::json;
@@ -86,7 +85,7 @@ async fn each_operation_sends_its_exact_media_type_and_no_api_version() {
 async fn typed_results_match_what_was_served() {
     let standin = standin(2).await;
     let client = client(&standin);
-    let served = atlas_snapshots::standin::sample::flex_snapshot_in(GROUP, FLEX, 1);
+    let served = atlas_snapshots_standin::sample::flex_snapshot_in(GROUP, FLEX, 1);
     let got = client
         .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(1))
         .await
@@ -222,7 +221,7 @@ async fn unknown_enum_values_and_large_integers_survive() {
         .unwrap();
     let id = "0123456789abcdef01234567";
     let mut snapshot =
-        atlas_snapshots::standin::sample::serverless_snapshot_in(GROUP, SERVERLESS, 0);
+        atlas_snapshots_standin::sample::serverless_snapshot_in(GROUP, SERVERLESS, 0);
     snapshot["id"] = json!(id);
     snapshot["status"] = json!("archived");
     snapshot["frequencyType"] = json!("yearly");

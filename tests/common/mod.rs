@@ -3,10 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use atlas_snapshots::{
-    Client, ClientBuilder, Credentials, RetryPolicy,
-    standin::{StandIn, sample},
-};
+use atlas_snapshots::{Client, ClientBuilder, Credentials, RetryPolicy};
+use atlas_snapshots_standin::{StandIn, sample};
 
 pub const GROUP: &str = sample::GROUP_ID;
 pub const SERVERLESS: &str = "Serverless0";

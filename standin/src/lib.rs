@@ -3,12 +3,13 @@
 //! [`StandIn`] is a real HTTP/1.1 server on `127.0.0.1` (a free port) that speaks the
 //! serverless and flex snapshot operations, Atlas error bodies, HTTP Digest and OAuth
 //! service-account authentication, deprecation/sunset headers, the `envelope` query
-//! parameter, and a set of injectable [`Fault`]s. It exists so that users of this SDK
-//! (and the SDK's own tests and benchmarks) can test against something that behaves like
-//! Atlas without a network.
+//! parameter, and a set of injectable [`Fault`]s. It exists so that the tests of Atlas
+//! clients (users of the `atlas-snapshots` SDK, and the SDK's own tests and benchmarks)
+//! run against something that behaves like Atlas without a network. It does not depend
+//! on the SDK, so a client is checked against an independent reading of Atlas.
 //!
 //! ```no_run
-//! use atlas_snapshots::standin::{sample, StandIn};
+//! use atlas_snapshots_standin::{sample, StandIn};
 //!
 //! # async fn demo() -> std::io::Result<()> {
 //! let standin = StandIn::builder().digest("PUBLICKEY", "private-key").start().await?;
@@ -21,6 +22,8 @@
 //!
 //! Everything that differs from real Atlas on purpose is listed under
 //! "Deliberate deviations" in the docs of [`StandIn`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod auth;
 mod body;

@@ -1,9 +1,8 @@
-#![cfg(feature = "test-util")]
 //! Behaviour of the Atlas stand-in, checked over real HTTP with plain `reqwest`.
 
 use std::time::{Duration, Instant};
 
-use atlas_snapshots::standin::{
+use atlas_snapshots_standin::{
     FLEX_MEDIA_TYPE, Fault, RateLimitHeaders, SERVERLESS_MEDIA_TYPE, StandIn, sample,
 };
 use md5::{Digest as _, Md5};

@@ -24,7 +24,7 @@ pub struct RateLimitHeaders {
 /// [`StandIn::set_fault`](super::StandIn::set_fault).
 ///
 /// ```no_run
-/// use atlas_snapshots::standin::{Fault, StandIn};
+/// use atlas_snapshots_standin::{Fault, StandIn};
 ///
 /// # async fn demo(standin: &StandIn) {
 /// // The next two requests are rate limited, then all is well again.

@@ -1,7 +1,7 @@
 //! The Atlas stand-in as a standalone server, for manual testing and benchmarks.
 //!
 //! ```text
-//! cargo run --example standin --features test-util -- [--port N] [--digest PUBLIC:PRIVATE] [--bearer TOKEN]
+//! cargo run -p atlas-snapshots-standin --example standin -- [--port N] [--digest PUBLIC:PRIVATE] [--bearer TOKEN]
 //! ```
 //!
 //! Seeds group `5f1a2b3c4d5e6f7a8b9c0d1e` with serverless instance `Serverless0` and flex
@@ -15,7 +15,7 @@
 
 use std::io::Write as _;
 
-use atlas_snapshots::standin::{StandIn, sample};
+use atlas_snapshots_standin::{StandIn, sample};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 const SNAPSHOTS: u32 = 1234;

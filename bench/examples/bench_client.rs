@@ -2,10 +2,10 @@
 //! process against a running Atlas stand-in (or any Atlas), timed in-process.
 //!
 //! ```text
-//! cargo run --release --example bench_client -- --base-url http://127.0.0.1:PORT \
+//! cargo run --release -p atlas-snapshots-bench --example bench_client -- --base-url http://127.0.0.1:PORT \
 //!     (--digest PUBLIC:PRIVATE | --bearer TOKEN) [--calls N]
-//! cargo run --release --example bench_client -- --print-path
-//! cargo run --release --example bench_client -- --base-url URL --bearer TOKEN --floor [--calls N]
+//! cargo run --release -p atlas-snapshots-bench --example bench_client -- --print-path
+//! cargo run --release -p atlas-snapshots-bench --example bench_client -- --base-url URL --bearer TOKEN --floor [--calls N]
 //! ```
 //!
 //! `--floor` makes the same calls with plain reqwest and serde_json instead of the SDK,
@@ -13,15 +13,12 @@
 //!
 //! Prints one line: `sdk calls=N seconds=S calls_per_sec=R`. With `--print-path` it
 //! prints the URL path of the flex snapshot it fetches (the sample snapshot 0 that
-//! `examples/standin.rs` seeds) and the `Accept` media type, so peers fetch the same URL.
+//! `standin/examples/standin.rs` seeds) and the `Accept` media type, so peers fetch the same URL.
 
 use std::{process::ExitCode, time::Instant};
 
-use atlas_snapshots::{
-    Client, Credentials,
-    standin::{FLEX_MEDIA_TYPE, sample},
-    types::FlexBackupSnapshot,
-};
+use atlas_snapshots::{Client, Credentials, types::FlexBackupSnapshot};
+use atlas_snapshots_standin::{FLEX_MEDIA_TYPE, sample};
 
 fn usage() -> ExitCode {
     eprintln!(

@@ -1,7 +1,7 @@
 //! Per-call cost of the SDK against the Atlas stand-in on 127.0.0.1, next to the floor
 //! (raw reqwest + serde_json of the same URL), plus decode and concurrency.
 //!
-//! `cargo bench --bench client` runs the criterion groups, then two sections of its own:
+//! `cargo bench -p atlas-snapshots-bench --bench client` runs the criterion groups, then two sections of its own:
 //!
 //! * `paired`: every variant in interleaved rounds (round r runs each variant for a
 //!   block of calls, in a rotating order), so slow drift of a shared machine hits all
@@ -11,7 +11,7 @@
 //! * `cold`: 64 concurrent calls on a fresh service-account client and on a fresh API-key
 //!   client, repeated, with the token requests, 401s and connections the stand-in counted.
 //!
-//! `cargo bench --bench client -- paired` runs only the paired section (any filter
+//! `cargo bench -p atlas-snapshots-bench --bench client -- paired` runs only the paired section (any filter
 //! picks criterion benchmarks by name and the own sections by `paired`/`cold`).
 //! Under `cargo test --benches` everything runs once, briefly.
 
@@ -23,9 +23,9 @@ use std::{
 
 use atlas_snapshots::{
     Client, ClientBuilder, Credentials, RetryPolicy,
-    standin::{DIGEST_REALM, FLEX_MEDIA_TYPE, StandIn, sample},
     types::{FlexBackupSnapshot, FlexBackupSnapshotPage},
 };
+use atlas_snapshots_standin::{DIGEST_REALM, FLEX_MEDIA_TYPE, StandIn, sample};
 use criterion::{Criterion, Throughput};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use tokio::runtime::Runtime;
