@@ -9,7 +9,7 @@ use std::{process::Output, time::Duration};
 use assert_cmd::Command;
 use atlas_snapshots::env;
 use atlas_snapshots_standin::{Fault, RecordedRequest, StandIn, sample};
-use cli_support::TOKEN;
+use cli_support::{Run, TOKEN};
 use serde_json::{Value, json};
 
 const GROUP: &str = sample::GROUP_ID;
@@ -33,26 +33,6 @@ fn cli(base_url: &str, args: &str) -> Command {
     let mut cmd = Command::from_std(cli_support::command(base_url, args));
     cmd.timeout(Duration::from_secs(20));
     cmd
-}
-
-/// What one run of the CLI left behind.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
-    }
-
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "exit code; {self:#?}");
-        self
-    }
 }
 
 /// Runs the command off the runtime, which keeps serving the stand-in meanwhile.

@@ -18,7 +18,7 @@ use std::{
 };
 
 use atlas_snapshots_standin::{StandIn, sample};
-use cli_support::{TOKEN, command as cli};
+use cli_support::{Run, TOKEN, command as cli};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -37,20 +37,6 @@ fn closed_pipe() -> Stdio {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
     Stdio::from(writer)
-}
-
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "exit code; {self:#?}");
-        self
-    }
 }
 
 /// Reads a piped stream to its end on a thread of its own.

@@ -1,4 +1,6 @@
 //! The `atlas-snapshots` binary as the CLI tests run it.
+// Each test binary that includes this module uses a part of it.
+#![allow(dead_code)]
 
 use std::process::{Command, Stdio};
 
@@ -39,4 +41,25 @@ pub fn command(base_url: &str, args: &str) -> Command {
         .args(args.split_whitespace())
         .stdin(Stdio::null());
     cmd
+}
+
+/// What one run of the CLI left behind.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout as one JSON document.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:#?}"))
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "exit code; {self:#?}");
+        self
+    }
 }
