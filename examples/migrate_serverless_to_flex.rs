@@ -27,8 +27,9 @@ use chrono::{DateTime, Utc};
 use common::{BoxError, Setup};
 
 /// The application's own view of a snapshot, whichever API it came from.
-#[derive(Debug)]
 struct Snapshot {
+    /// Which API it came from: the ids of one are unknown to the other.
+    api: Api,
     id: String,
     taken_at: Option<DateTime<Utc>>,
     expires_at: Option<DateTime<Utc>>,
@@ -38,7 +39,12 @@ struct Snapshot {
 
 /// Both APIs' statuses on one scale. Flex adds `PENDING`; Serverless `inProgress` is
 /// Flex `RUNNING`. Values Atlas adds later arrive as `Unknown`, so keep a catch-all.
-#[derive(Debug)]
+#[derive(Clone, Copy, PartialEq)]
+enum Api {
+    Serverless,
+    Flex,
+}
+
 enum State {
     Waiting,
     Running,
@@ -71,6 +77,7 @@ impl From<ServerlessBackupSnapshot> for Snapshot {
         // frequencyType, snapshotType, serverlessInstanceName and storageSizeBytes have
         // no Flex counterpart, so the common type leaves them out.
         Snapshot {
+            api: Api::Serverless,
             id: s.id.unwrap_or_default(),
             taken_at: s.created_at,
             expires_at: s.expires_at,
@@ -92,6 +99,7 @@ impl From<FlexBackupSnapshot> for Snapshot {
             other => State::Other(other.map(|s| s.to_string()).unwrap_or_default()),
         };
         Snapshot {
+            api: Api::Flex,
             id: s.id.unwrap_or_default(),
             // Serverless `createdAt` is closest to Flex `scheduledTime`.
             taken_at: s.scheduled_time,
@@ -133,8 +141,13 @@ async fn snapshots(client: &Client, group: &str, cluster: &str) -> Result<Vec<Sn
     }
 }
 
+/// The first few snapshots, one line each.
 fn print(snapshots: &[Snapshot]) {
-    for s in snapshots {
+    const SHOWN: usize = 5;
+    if snapshots.len() > SHOWN {
+        println!("    (the first {SHOWN} of {})", snapshots.len());
+    }
+    for s in snapshots.iter().take(SHOWN) {
         println!(
             "    {}  taken {}  expires {}  MongoDB {}  {}",
             s.id,
@@ -190,13 +203,20 @@ async fn main() -> Result<(), BoxError> {
         // real Atlas does now.
         standin.set_gone(true);
     }
-    println!("\nAfter the sunset:");
+    println!(
+        "\n{}:",
+        if setup.standin.is_some() {
+            "After the sunset"
+        } else {
+            "Now"
+        }
+    );
     let after = snapshots(&client, &group, &cluster).await?;
     print(&after);
 
     // One snapshot by id: the Flex successor of get_serverless_backup_snapshot. Flex
     // snapshots have their own ids, so take one from the Flex list, not a Serverless id.
-    if let Some(first) = after.first() {
+    if let Some(first) = after.iter().find(|s| s.api == Api::Flex) {
         let flex = client
             .get_flex_backup_snapshot(&group, &cluster, &first.id)
             .await?
