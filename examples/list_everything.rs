@@ -73,8 +73,9 @@ async fn main() -> Result<(), BoxError> {
     // 4. In a task of its own: the stream owns a clone of the client and the ids
     //    (`Send + 'static`), so it can be spawned or returned from a function.
     let task = tokio::spawn(count_by_status(list()));
+    let counts = task.await??;
     println!("tokio::spawn: counted by status in a task of its own");
-    for (status, count) in task.await?? {
+    for (status, count) in counts {
         println!("  {status:<9} {count}");
     }
 
