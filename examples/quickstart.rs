@@ -3,29 +3,22 @@
 //!
 //! With no credentials in the environment it starts the embedded Atlas stand-in and
 //! signs in with an API key over HTTP Digest, as against real Atlas. With credentials
-//! (see `Client::from_env`) it calls the configured Atlas with ids from its arguments:
+//! (see `Client::from_env`) it calls the configured Atlas with ids from its arguments.
+//! `examples/common/mod.rs`, shared by the examples, makes that choice.
 //!
 //! ```sh
 //! cargo run --example quickstart -- GROUP_ID SERVERLESS_NAME SNAPSHOT_ID FLEX_NAME FLEX_SNAPSHOT_ID
 //! ```
 #![allow(deprecated)] // the Serverless call is deprecated; showing that is part of the job
 
-use std::{env, process::ExitCode};
+mod common;
 
-use atlas_snapshots::{Client, Credentials, Error, PageRequest, Response};
-use atlas_snapshots_standin::{StandIn, sample};
+use std::process::ExitCode;
+
+use atlas_snapshots::{Error, PageRequest, Response};
+use atlas_snapshots_standin::sample;
+use common::{BoxError, Setup};
 use serde::Serialize;
-
-const PUBLIC_KEY: &str = "quickstart-public";
-const PRIVATE_KEY: &str = "quickstart-private-key";
-
-struct Ids {
-    group: String,
-    serverless: String,
-    serverless_snapshot: String,
-    flex: String,
-    flex_snapshot: String,
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -45,68 +38,50 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let configured = [
-        "MONGODB_ATLAS_CLIENT_ID",
-        "MONGODB_ATLAS_PUBLIC_API_KEY",
-        "MONGODB_ATLAS_ACCESS_TOKEN",
-    ]
-    .iter()
-    .any(|v| env::var_os(v).is_some());
-    // Kept alive for the whole run when used: dropping it stops the server.
-    let mut _standin = None;
-    let (client, ids) = if configured {
-        let args: Vec<String> = env::args().skip(1).collect();
-        let [group, serverless, serverless_snapshot, flex, flex_snapshot] = args.as_slice() else {
-            return Err("with credentials set, pass: GROUP_ID SERVERLESS_NAME SNAPSHOT_ID FLEX_NAME FLEX_SNAPSHOT_ID".into());
-        };
-        let ids = Ids {
-            group: group.clone(),
-            serverless: serverless.clone(),
-            serverless_snapshot: serverless_snapshot.clone(),
-            flex: flex.clone(),
-            flex_snapshot: flex_snapshot.clone(),
-        };
-        (Client::from_env()?, ids)
-    } else {
-        let standin = StandIn::builder()
-            .digest(PUBLIC_KEY, PRIVATE_KEY)
-            .start()
-            .await?;
-        let ids = Ids {
-            group: sample::GROUP_ID.to_owned(),
-            serverless: sample::SERVERLESS_NAME.to_owned(),
-            serverless_snapshot: id_of(&sample::serverless_snapshot(0)),
-            flex: sample::FLEX_NAME.to_owned(),
-            flex_snapshot: id_of(&sample::flex_snapshot(0)),
-        };
-        standin.seed_serverless(
-            &ids.group,
-            &ids.serverless,
-            (0..3).map(sample::serverless_snapshot).collect(),
-        );
+async fn run() -> Result<(), BoxError> {
+    let setup = Setup::start().await?;
+    let (serverless_id, flex_id) = (
+        id_of(&sample::serverless_snapshot(0)),
+        id_of(&sample::flex_snapshot(0)),
+    );
+    let [
+        group,
+        serverless_name,
+        serverless_snapshot,
+        flex_name,
+        flex_snapshot,
+    ] = setup.ids(
+        [
+            "GROUP_ID",
+            "SERVERLESS_NAME",
+            "SNAPSHOT_ID",
+            "FLEX_NAME",
+            "FLEX_SNAPSHOT_ID",
+        ],
+        [
+            sample::GROUP_ID,
+            sample::SERVERLESS_NAME,
+            &serverless_id,
+            sample::FLEX_NAME,
+            &flex_id,
+        ],
+    )?;
+    if let Some(standin) = &setup.standin {
+        let serverless_snapshots = (0..3).map(sample::serverless_snapshot).collect();
+        standin.seed_serverless(&group, &serverless_name, serverless_snapshots);
         standin.seed_flex(
-            &ids.group,
-            &ids.flex,
+            &group,
+            &flex_name,
             (0..3).map(sample::flex_snapshot).collect(),
         );
-        println!(
-            "No credentials set: using the embedded Atlas stand-in at {}",
-            standin.base_url()
-        );
         println!("signing in with an API key over HTTP Digest\n");
-        let client = Client::builder()
-            .base_url(standin.base_url())
-            .credentials(Credentials::api_key(PUBLIC_KEY, PRIVATE_KEY))
-            .build()?;
-        _standin = Some(standin);
-        (client, ids)
-    };
+    }
+    let client = setup.builder()?.build()?;
 
     // 1. The deprecated Serverless call: a warning says what replaces it. Past its
     //    sunset real Atlas answers 410 VERSION_GONE, which names the successor too.
     match client
-        .get_serverless_backup_snapshot(&ids.group, &ids.serverless, &ids.serverless_snapshot)
+        .get_serverless_backup_snapshot(&group, &serverless_name, &serverless_snapshot)
         .await
     {
         Ok(response) => {
@@ -134,7 +109,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2. Its successor: the Flex snapshot.
     let response = client
-        .get_flex_backup_snapshot(&ids.group, &ids.flex, &ids.flex_snapshot)
+        .get_flex_backup_snapshot(&group, &flex_name, &flex_snapshot)
         .await?;
     let flex = response.value();
     println!("\nFlex snapshot (getFlexBackupSnapshot, the successor):");
@@ -154,7 +129,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. One list page.
     let response = client
-        .list_flex_backup_snapshots(&ids.group, &ids.flex, PageRequest::default())
+        .list_flex_backup_snapshots(&group, &flex_name, PageRequest::default())
         .await?;
     let page = response.value();
     println!(
