@@ -67,7 +67,13 @@ fn generate() -> Result<(), String> {
         &out.join("client.rs"),
         &prettyplease::unparse(&generated.client),
     )?;
-    write(&out.join("operations.rs"), &generated.operations)
+    write(&out.join("operations.rs"), &generated.operations)?;
+    write(
+        &out.join("methods.rs"),
+        &prettyplease::unparse(&generated.methods),
+    )?;
+    write(&out.join("options.rs"), &generated.options)?;
+    write(&out.join("every_operation.rs"), &generated.every_operation)
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<(), String> {
