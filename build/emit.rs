@@ -5,21 +5,26 @@
 
 use super::transforms::{OpenEnum, OperationRow, ParameterRow, variant_name};
 
-/// `getServerlessBackupSnapshot` → `get_serverless_backup_snapshot` (progenitor's naming).
+/// `getServerlessBackupSnapshot` → `get_serverless_backup_snapshot`, as progenitor's
+/// `sanitize` names methods, builder setters and `OperationInfo::operation_id`: heck's
+/// snake case (`getAPIKey` → `get_api_key`), a keyword getting a trailing `_`.
 pub fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
+    let out = heck::ToSnakeCase::to_snake_case(id);
+    if KEYWORDS.contains(&out.as_str()) {
+        out + "_"
+    } else {
+        out
     }
-    out
 }
+
+/// Rust's keywords, strict and reserved (what `typify::accept_as_ident` refuses).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
 
 fn opt(v: &Option<String>) -> String {
     match v {
@@ -451,18 +456,22 @@ pub fn every_operation_calls(rows: &[OperationRow]) -> String {
     for row in rows {
         let method = snake_case(&row.id);
         let konst = method.to_ascii_uppercase();
-        let mut args: Vec<String> = Vec::new();
-        for i in 0..path_parameters(row).count() {
-            args.push(format!("&args[{i}]"));
-        }
+        let paths = path_parameters(row).count();
+        let mut args: Vec<String> = (0..paths).map(|i| format!("&args[{i}]")).collect();
         if let Some(name) = options_name(row) {
             args.push(format!("atlas_snapshots::options::{name}::default()"));
         }
         out.push_str(&format!(
-            "    let op = &atlas_snapshots::operations::{konst};\n    \
-             let args: Vec<String> = op.parameters.iter()\n        \
-             .filter(|p| p.location == atlas_snapshots::ParameterLocation::Path).map(|p| arg(op, p)).collect();\n    \
-             let result = client.{method}({}).await;\n    \
+            "    let op = &atlas_snapshots::operations::{konst};\n"
+        ));
+        if paths > 0 {
+            out.push_str(
+                "    let args: Vec<String> = op.parameters.iter()\n        \
+                 .filter(|p| p.location == atlas_snapshots::ParameterLocation::Path).map(|p| arg(op, p)).collect();\n",
+            );
+        }
+        out.push_str(&format!(
+            "    let result = client.{method}({}).await;\n    \
              calls.push((op, result.map(|r| r.into_parts().1)));\n",
             args.join(", ")
         ));
