@@ -344,7 +344,9 @@ pub fn client_methods(rows: &[OperationRow]) -> Result<String, String> {
             .collect();
         let intos: Vec<String> = paths.iter().map(|a| format!("{a}.into()")).collect();
         let clones: Vec<String> = paths.iter().map(|a| format!("{a}.clone()")).collect();
-        let refs: Vec<String> = paths.iter().map(|a| format!("&{a}")).collect();
+        // The page comes after the ids, however many (none for an account-wide list).
+        let mut call_args: Vec<String> = paths.iter().map(|a| format!("&{a}")).collect();
+        call_args.push("page".to_owned());
         out.push_str(&format!(
             "#[doc = \" Every item of [`Client::{method}`], fetched a page at a time as the stream is read.\"]\n\
              #[doc = \" The stream owns a clone of the client and the ids, so it can be returned or spawned;\"]\n\
@@ -368,11 +370,11 @@ pub fn client_methods(rows: &[OperationRow]) -> Result<String, String> {
              let (client, {names}) = (self.clone(), {intos});\n\
              Paginated::new(move |page| {{\n\
              let (client, {names}) = (client.clone(), {clones});\n\
-             Box::pin(async move {{ {allow}client.{method}({refs}, page).await }})\n\
+             Box::pin(async move {{ {allow}client.{method}({call_args}).await }})\n\
              }})\n}}\n\n",
             intos = intos.join(", "),
             clones = clones.join(", "),
-            refs = refs.join(", "),
+            call_args = call_args.join(", "),
         ));
     }
     out.push_str("}\n\n");

@@ -119,9 +119,12 @@ impl ClientHooks<Inner> for crate::generated::Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        // Every generated method has a row; one without would be a build.rs bug.
+        // Every generated method has a row (tests/operations.rs calls each): one without
+        // would be a build.rs bug, and is not sent unsigned.
         let Some(operation) = operation(info) else {
-            return self.client().execute(request).await;
+            let error = Error::Config(format!("no operation row for {}", info.operation_id));
+            self.inner().call.with(|r| r.error = Some(error));
+            return Err(stop(self.client()));
         };
         let url = request.url().clone();
         match drive(self.client(), self.inner(), operation, request).await {
