@@ -61,6 +61,13 @@ fn generate() -> Result<(), String> {
         .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
         .collect();
     let generated = pipeline::generate(spec, today, &patterns)?;
+    // A vendored operation without its public method would be a silent gap.
+    if !generated.unsupported.is_empty() {
+        return Err(format!(
+            "no public method can be generated for {}",
+            generated.unsupported.join("; ")
+        ));
+    }
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     write(

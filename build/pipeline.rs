@@ -20,6 +20,9 @@ pub struct Generated {
     pub options: String,
     /// One call of every operation, for `tests/operations.rs` (`every_operation.rs`).
     pub every_operation: String,
+    /// `id: reason` of each operation without a public method (see
+    /// `OperationRow::unsupported`): build.rs refuses to build with any.
+    pub unsupported: Vec<String>,
 }
 
 /// `today` (`YYYY-MM-DD`) picks each operation's version; `patterns` (decided on the
@@ -72,8 +75,7 @@ pub fn generate(
     let mut client: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     add_to_types_module(&mut client, &emit::open_enums(&open_enums))?;
-    let methods = emit::client_methods(&rows)?;
-    let methods = syn::parse_file(&methods)
+    let methods = syn::parse_file(&emit::client_methods(&rows))
         .map_err(|e| format!("the emitted client methods do not parse: {e}"))?;
     Ok(Generated {
         client,
@@ -81,6 +83,10 @@ pub fn generate(
         methods,
         options: emit::options(&rows),
         every_operation: emit::every_operation_calls(&rows),
+        unsupported: rows
+            .iter()
+            .filter_map(|r| Some(format!("{}: {}", r.id, r.unsupported.as_ref()?)))
+            .collect(),
     })
 }
 

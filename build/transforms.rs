@@ -42,6 +42,10 @@ pub struct OperationRow {
     pub page_item: Option<String>,
     /// Whether `results` is required on the page (typify then makes it a plain `Vec`).
     pub page_results_required: bool,
+    /// Why build/emit.rs cannot write this operation's public method yet, if it cannot:
+    /// progenitor still generates it, so `spec probe` passes, but build.rs refuses to
+    /// vendor it.
+    pub unsupported: Option<String>,
 }
 
 /// One parameter of an operation, as the transformed spec (what progenitor reads) has it.
@@ -182,7 +186,6 @@ pub fn describe_operations(spec: &Value, rows: &mut [OperationRow]) -> Result<()
         else {
             continue;
         };
-        let id = row.id.clone();
         // From here, not the upstream text: `fence_description_code_as_text` has made
         // indented code plain text, so rustdoc does not run it as a doctest.
         row.description = str_field(op, "description");
@@ -194,12 +197,14 @@ pub fn describe_operations(spec: &Value, rows: &mut [OperationRow]) -> Result<()
             .flatten()
         {
             let param = resolve(param);
-            let name = str_field(&param, "name").ok_or(format!("{id}: a parameter has no name"))?;
+            let name = str_field(&param, "name")
+                .ok_or_else(|| format!("{}: a parameter has no name", row.id))?;
             let location = str_field(&param, "in").unwrap_or_default();
             if location != "path" && location != "query" {
-                return Err(format!(
-                    "{id}: parameter {name} is in {location}; only path and query are generated"
+                row.unsupported.get_or_insert(format!(
+                    "parameter {name} is in {location}; only path and query are generated"
                 ));
+                continue;
             }
             let schema = param.get("schema").cloned().unwrap_or(Value::Null);
             let type_name = schema_name(&schema);
@@ -225,6 +230,22 @@ pub fn describe_operations(spec: &Value, rows: &mut [OperationRow]) -> Result<()
             _ => usize::MAX,
         };
         row.parameters.sort_by_key(position);
+        if let Some(p) = row
+            .parameters
+            .iter()
+            .find(|p| p.location == "path" && p.type_name.is_none())
+        {
+            // Unpatterned or unshared: no validated type, and an unchecked `..` would send
+            // the request elsewhere (see the progenitor notes).
+            row.unsupported.get_or_insert(format!(
+                "path parameter {} has no shared validated type (a pattern in build/path-parameters.yaml)",
+                p.name
+            ));
+        }
+        if row.content_type.is_some() {
+            row.unsupported
+                .get_or_insert("request bodies are not generated yet".to_owned());
+        }
         let responses = op.get("responses").and_then(Value::as_object);
         let successes: Vec<(&String, &Value)> = responses
             .into_iter()

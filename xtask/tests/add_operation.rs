@@ -52,6 +52,11 @@ fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
         .collect();
     let generated =
         pipeline::generate(read_json(&root.join(FRAGMENT_PATH)), &today, &patterns).unwrap();
+    assert_eq!(
+        generated.unsupported,
+        Vec::<String>::new(),
+        "build.rs would refuse"
+    );
 
     // The upstream's facts for the operation, read independently of the pipeline.
     let (path, op) = upstream["paths"]
