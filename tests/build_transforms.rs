@@ -611,3 +611,16 @@ fn a_path_parameter_without_a_validated_type_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_header_parameter_is_refused_rather_than_never_sent() {
+    let err = described(
+        json!({"in": "header", "name": "Use-Effective-Instance-Fields", "schema": {"type": "boolean"}}),
+        json!({"$ref": "#/components/schemas/GroupId"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("parameter Use-Effective-Instance-Fields is in header"),
+        "{err}"
+    );
+}
