@@ -67,13 +67,26 @@ fn generate() -> Result<(), String> {
     let manifest = transforms::manifest_operations(&read_yaml(MANIFEST)?)
         .map_err(|e| format!("{MANIFEST}: {e}"))?;
     let generated = pipeline::generate(spec, today, &manifest, &patterns)?;
+    // A vendored operation without its public method would be a silent gap.
+    if !generated.unsupported.is_empty() {
+        return Err(format!(
+            "no public method can be generated for {}",
+            generated.unsupported.join("; ")
+        ));
+    }
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?);
     write(
         &out.join("client.rs"),
         &prettyplease::unparse(&generated.client),
     )?;
-    write(&out.join("operations.rs"), &generated.operations)
+    write(&out.join("operations.rs"), &generated.operations)?;
+    write(
+        &out.join("methods.rs"),
+        &prettyplease::unparse(&generated.methods),
+    )?;
+    write(&out.join("options.rs"), &generated.options)?;
+    write(&out.join("every_operation.rs"), &generated.every_operation)
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<(), String> {

@@ -14,6 +14,15 @@ pub struct Generated {
     pub client: syn::File,
     /// The operation table (`operations.rs`).
     pub operations: String,
+    /// The public `Client` methods, `PageView` impls and paging streams (`methods.rs`).
+    pub methods: syn::File,
+    /// The options structs of the operations with query options (`options.rs`).
+    pub options: String,
+    /// One call of every operation, for `tests/operations.rs` (`every_operation.rs`).
+    pub every_operation: String,
+    /// `id: reason` of each operation without a public method (see
+    /// `OperationRow::unsupported`): build.rs refuses to build with any.
+    pub unsupported: Vec<String>,
 }
 
 /// `manifest` (spec/manifest.yaml's operations) pins versions and names successors;
@@ -29,7 +38,7 @@ pub fn generate(
     // One version per operation before anything reads media types.
     transforms::select_versions(&mut spec, today, manifest)?;
     // The lifecycle facts next: later transforms rewrite media types and ids.
-    let rows = transforms::operation_rows(&spec, manifest)?;
+    let mut rows = transforms::operation_rows(&spec, manifest)?;
     transforms::apply_operation_id_overrides(&mut spec);
     transforms::fence_description_code_as_text(&mut spec);
     transforms::drop_schemaless_json(&mut spec);
@@ -42,6 +51,8 @@ pub fn generate(
     renames::apply(&mut spec, &mut open_enums)?;
     transforms::relax_response_constraints(&mut spec, &[]);
     transforms::hoist_path_parameters(&mut spec, patterns)?;
+    // Parameters and bodies as progenitor will see them: hoisted types, final names.
+    transforms::describe_operations(&spec, &mut rows)?;
 
     let openapi: openapiv3::OpenAPI = serde_json::from_value(spec)
         .map_err(|e| format!("the transformed spec is not OpenAPI 3.0: {e}"))?;
@@ -66,9 +77,18 @@ pub fn generate(
     let mut client: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     add_to_types_module(&mut client, &emit::open_enums(&open_enums))?;
+    let methods = syn::parse_file(&emit::client_methods(&rows))
+        .map_err(|e| format!("the emitted client methods do not parse: {e}"))?;
     Ok(Generated {
         client,
         operations: emit::operation_table(&rows),
+        methods,
+        options: emit::options(&rows),
+        every_operation: emit::every_operation_calls(&rows),
+        unsupported: rows
+            .iter()
+            .filter_map(|r| Some(format!("{}: {}", r.id, r.unsupported.as_ref()?)))
+            .collect(),
     })
 }
 

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 /// What the spec says about one operation, kept for the generated operation table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperationRow {
     /// `operationId` as upstream has it, e.g. `getGroupServerlessBackupSnapshot`.
     pub spec_id: String,
@@ -29,6 +29,42 @@ pub struct OperationRow {
     /// names it (`successor:`); never guessed from upstream's links.
     pub successor: Option<String>,
     pub docs_url: Option<String>,
+    /// The fields below are filled in by `describe_operations` from the transformed spec.
+    /// The spec's `description`, for the method's docs.
+    pub description: Option<String>,
+    pub parameters: Vec<ParameterRow>,
+    /// The 2xx statuses, lowest first.
+    pub success: Vec<u16>,
+    /// The success body's schema name (e.g. `FlexBackupSnapshotPage`), if it has one.
+    pub body_type: Option<String>,
+    /// Whether a success may come without a body (a 200-or-204 operation).
+    pub body_optional: bool,
+    /// The item type when the body is a page (`results` and `totalCount`).
+    pub page_item: Option<String>,
+    /// Whether `results` is required on the page (typify then makes it a plain `Vec`).
+    pub page_results_required: bool,
+    /// Why build/emit.rs cannot write this operation's public method yet, if it cannot:
+    /// progenitor still generates it, so `spec probe` passes, but build.rs refuses to
+    /// vendor it.
+    pub unsupported: Option<String>,
+}
+
+/// One parameter of an operation, as the transformed spec (what progenitor reads) has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParameterRow {
+    /// The wire name, e.g. `groupId`.
+    pub name: String,
+    /// `path` or `query`.
+    pub location: String,
+    pub required: bool,
+    /// The shared validated type a path parameter was hoisted to (`GroupId`), if any.
+    pub type_name: Option<String>,
+    /// `boolean`, `integer` or `string`.
+    pub kind: String,
+    pub pattern: Option<String>,
+    pub minimum: Option<i64>,
+    pub maximum: Option<i64>,
+    pub description: Option<String>,
 }
 
 /// An enum property rewritten into an open enum: known values typed, others kept.
@@ -209,9 +245,129 @@ pub fn operation_rows(
             sunset: str_field(media, "x-sunset"),
             successor,
             docs_url: str_field(op, "x-xgen-docs-url"),
+            ..OperationRow::default()
         });
     }
     Ok(rows)
+}
+
+/// Fills each row's parameters, success statuses and body and page types from the spec as
+/// progenitor reads it (after every transform), matching rows by method and path.
+pub fn describe_operations(spec: &Value, rows: &mut [OperationRow]) -> Result<(), String> {
+    let schema_name = |v: &Value| {
+        v.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned)
+    };
+    let resolve = |v: &Value| -> Value {
+        match v.get("$ref").and_then(Value::as_str) {
+            Some(r) => spec
+                .pointer(r.trim_start_matches('#'))
+                .cloned()
+                .unwrap_or(Value::Null),
+            None => v.clone(),
+        }
+    };
+    for (path, method, op) in operations(spec) {
+        let Some(row) = rows
+            .iter_mut()
+            .find(|r| r.path == path && r.method == method)
+        else {
+            continue;
+        };
+        // From here, not the upstream text: `fence_description_code_as_text` has made
+        // indented code plain text, so rustdoc does not run it as a doctest.
+        row.description = str_field(op, "description");
+        row.parameters.clear();
+        for param in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let param = resolve(param);
+            let name = str_field(&param, "name")
+                .ok_or_else(|| format!("{}: a parameter has no name", row.id))?;
+            let location = str_field(&param, "in").unwrap_or_default();
+            if location != "path" && location != "query" {
+                row.unsupported.get_or_insert(format!(
+                    "parameter {name} is in {location}; only path and query are generated"
+                ));
+                continue;
+            }
+            let schema = param.get("schema").cloned().unwrap_or(Value::Null);
+            let type_name = schema_name(&schema);
+            let schema = resolve(&schema);
+            let int = |k: &str| schema.get(k).and_then(Value::as_i64);
+            row.parameters.push(ParameterRow {
+                required: location == "path"
+                    || param.get("required").and_then(Value::as_bool) == Some(true),
+                location,
+                type_name,
+                kind: str_field(&schema, "type").unwrap_or_else(|| "string".to_owned()),
+                pattern: str_field(&schema, "pattern"),
+                minimum: int("minimum"),
+                maximum: int("maximum"),
+                description: str_field(&param, "description"),
+                name,
+            });
+        }
+        // Path parameters first, in the template's order (the methods' argument order),
+        // then the query in spec order.
+        let position = |p: &ParameterRow| match p.location.as_str() {
+            "path" => path.find(&format!("{{{}}}", p.name)).unwrap_or(0),
+            _ => usize::MAX,
+        };
+        row.parameters.sort_by_key(position);
+        if let Some(p) = row
+            .parameters
+            .iter()
+            .find(|p| p.location == "path" && p.type_name.is_none())
+        {
+            // Unpatterned or unshared: no validated type, and an unchecked `..` would send
+            // the request elsewhere (see the progenitor notes).
+            row.unsupported.get_or_insert(format!(
+                "path parameter {} has no shared validated type (a pattern in build/path-parameters.yaml)",
+                p.name
+            ));
+        }
+        if row.content_type.is_some() {
+            row.unsupported
+                .get_or_insert("request bodies are not generated yet".to_owned());
+        }
+        let responses = op.get("responses").and_then(Value::as_object);
+        let successes: Vec<(&String, &Value)> = responses
+            .into_iter()
+            .flatten()
+            .filter(|(s, _)| s.starts_with('2'))
+            .collect();
+        row.success = successes
+            .iter()
+            .filter_map(|(s, _)| s.parse().ok())
+            .collect();
+        row.success.sort_unstable();
+        let body = successes
+            .iter()
+            .find_map(|(_, r)| r.pointer("/content/application~1json/schema"));
+        // `optional_success_bodies` wraps a 200-or-204 body as a nullable `allOf`.
+        let (body, optional) = match body.and_then(|b| b.pointer("/allOf/0")) {
+            Some(inner) => (Some(inner), true),
+            None => (body, false),
+        };
+        row.body_optional = optional;
+        row.body_type = body.and_then(schema_name);
+        let page = body.map(resolve).unwrap_or(Value::Null);
+        row.page_item = page
+            .pointer("/properties/results/items")
+            .filter(|_| page.pointer("/properties/totalCount").is_some())
+            .and_then(schema_name);
+        row.page_results_required = page
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|r| r.iter().any(|v| v == "results"));
+    }
+    Ok(())
 }
 
 /// The lowest 2xx response of an operation, with its status.

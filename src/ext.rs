@@ -17,11 +17,26 @@ use std::{fmt, ops::Deref, sync::Arc};
 
 use reqwest::header::HeaderValue;
 
-/// The configuration and shared state the generated client carries (its "inner type").
-/// Clones share it: one token cache, one digest nonce, one set of policies. Crate-private
-/// like the generated client that holds it, which build.rs names it to.
+/// The configuration and shared state the generated client carries (its "inner type"),
+/// and the record of the one call it is made for. Clones share the state (one token
+/// cache, one digest nonce, one set of policies) and start an empty record: progenitor's
+/// hooks see only the client, so each call runs on a client of its own
+/// (`Client::for_call`). Crate-private like the generated client that holds it, which
+/// build.rs names it to.
 #[derive(Clone)]
-pub(crate) struct Inner(Arc<Shared>);
+pub(crate) struct Inner {
+    shared: Arc<Shared>,
+    pub(crate) call: wire::CallSlot,
+}
+
+impl Inner {
+    pub(crate) fn for_call(shared: &Arc<Shared>) -> Self {
+        Inner {
+            shared: Arc::clone(shared),
+            call: wire::CallSlot::default(),
+        }
+    }
+}
 
 pub(crate) struct Shared {
     pub(crate) signer: auth::Signer,
@@ -37,13 +52,19 @@ pub(crate) struct Shared {
 impl Deref for Inner {
     type Target = Shared;
     fn deref(&self) -> &Shared {
-        &self.0
+        &self.shared
     }
 }
 
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Inner")
+        self.shared.fmt(f)
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
             .field("signer", &self.signer)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)

@@ -20,11 +20,15 @@ pub use ext::{
     client::{Client, PageRequest, Response},
     config::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY, Timeouts, env},
     error::{ApiFailure, Error, Result},
-    lifecycle::{Deprecation, DeprecationNotice, LifecycleHeaders, Operation},
+    lifecycle::{
+        Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter, ParameterLocation,
+    },
     pagination::{DEFAULT_MAX_PAGES, Page, PageView, Paginated},
     retry::{RateLimit, RetryPolicy},
 };
 /// The operation table: versioned media type, deprecation and sunset of each operation.
 pub use generated::operations;
+/// The query options of the operations that take any (pages, counts), generated from the spec.
+pub use generated::options;
 /// The types of the API, generated from the spec (snapshots, pages, errors, ids).
 pub use generated::types;

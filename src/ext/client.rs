@@ -1,28 +1,29 @@
-//! The public client: one method per operation of the spec, each validating its
-//! parameters before anything is sent and returning this crate's [`Error`].
+//! The public client: one generated method per operation of the spec (build/emit.rs),
+//! each validating its parameters before anything is sent, and the one call path they
+//! share, which returns this crate's [`Error`].
 
-use std::{fmt, str::FromStr};
+use std::{fmt, str::FromStr, sync::Arc};
 
 use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::{StatusCode, header::HeaderMap};
 
 use super::{
+    Inner, Shared,
     error::{ApiFailure, Error, Result},
     lifecycle::{LifecycleHeaders, Operation},
     pagination::{PageView, Paginated},
     retry::RateLimit,
-    wire::{CallRecord, CallState, WithoutUrlRef as _},
+    wire::{CallRecord, WithoutUrlRef as _},
 };
 use crate::{
-    generated::{
-        self,
-        operations::{self, spec_operation},
-    },
-    types::{
-        ApiError, ClusterName, FlexBackupSnapshot, FlexBackupSnapshotPage, GroupId,
-        ServerlessBackupSnapshot, ServerlessBackupSnapshotPage, SnapshotId,
-    },
+    generated::{self, operations, options},
+    types::{self, ApiError},
 };
+
+// The public methods, one per operation, their `PageView` impls and paging streams:
+// written by build/emit.rs from the operation table, so they read `param`, `range`,
+// `Client::for_call` and `Client::call` below.
+include!(concat!(env!("OUT_DIR"), "/methods.rs"));
 
 /// A client for the Atlas backup-snapshot API. Cheap to clone: clones share the
 /// connection pool, the OAuth token and the digest nonce.
@@ -39,14 +40,16 @@ use crate::{
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    raw: generated::Client,
+    base_url: String,
+    http: reqwest::Client,
+    shared: Arc<Shared>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.raw.baseurl())
-            .field("inner", self.raw.inner())
+            .field("base_url", &self.base_url)
+            .field("shared", &self.shared)
             .finish()
     }
 }
@@ -188,6 +191,28 @@ where
     })
 }
 
+/// Checks an integer query option against the spec's inclusive bounds.
+fn range(
+    parameter: &'static str,
+    value: Option<i64>,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Result<()> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    if min.is_none_or(|min| value >= min) && max.is_none_or(|max| value <= max) {
+        return Ok(());
+    }
+    let reason = match (min, max) {
+        (Some(min), Some(max)) => format!("must be from {min} to {max}"),
+        (Some(min), None) => format!("must be {min} or more"),
+        (None, Some(max)) => format!("must be {max} or less"),
+        (None, None) => unreachable!("a value without bounds is in range"),
+    };
+    Err(Error::InvalidArgument { parameter, reason })
+}
+
 /// One page of a list call: which page and how many items it may hold (1 to 500).
 ///
 /// ```
@@ -214,194 +239,60 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
-    /// Page `page_num` (1-based) of `items_per_page` items; both are checked when the
-    /// call is made.
+    /// Page `page_num` (1-based) of `items_per_page` items; both are checked against the
+    /// spec's bounds when the call is made.
     pub const fn new(page_num: u32, items_per_page: u32) -> Self {
         PageRequest {
             page_num,
             items_per_page,
         }
     }
-
-    fn check(self) -> Result<(std::num::NonZeroU64, std::num::NonZeroU64)> {
-        let invalid = |parameter, reason: &str| Error::InvalidArgument {
-            parameter,
-            reason: reason.to_owned(),
-        };
-        if !(1..=500).contains(&self.items_per_page) {
-            return Err(invalid("items_per_page", "must be from 1 to 500"));
-        }
-        let page = std::num::NonZeroU64::new(self.page_num.into())
-            .ok_or_else(|| invalid("page_num", "must be 1 or more"))?;
-        let size = std::num::NonZeroU64::new(self.items_per_page.into())
-            .ok_or_else(|| invalid("items_per_page", "must be from 1 to 500"))?;
-        Ok((page, size))
-    }
 }
 
 impl Client {
-    pub(crate) fn from_parts(raw: generated::Client) -> Self {
-        Client { raw }
+    pub(crate) fn from_parts(base_url: String, http: reqwest::Client, shared: Shared) -> Self {
+        Client {
+            base_url,
+            http,
+            shared: Arc::new(shared),
+        }
     }
 
     /// The base URL calls go to.
     pub fn base_url(&self) -> &str {
-        self.raw.baseurl()
+        &self.base_url
     }
 
     /// Revokes the cached OAuth token (service accounts only) so it cannot be used again.
     pub async fn revoke_token(&self) -> Result<()> {
-        match &self.raw.inner().signer {
-            super::auth::Signer::OAuth(cache) => cache.revoke(self.raw.client()).await,
+        match &self.shared.signer {
+            super::auth::Signer::OAuth(cache) => cache.revoke(&self.http).await,
             _ => Ok(()),
         }
     }
 
-    spec_operation! { get_serverless_backup_snapshot,
-        pub async fn get_serverless_backup_snapshot(
-            &self,
-            group_id: &str,
-            cluster_name: &str,
-            snapshot_id: &str,
-        ) -> Result<Response<ServerlessBackupSnapshot>> {
-            let request = self
-                .raw
-                .get_serverless_backup_snapshot()
-                .group_id(param::<GroupId>("group_id", group_id)?)
-                .cluster_name(param::<ClusterName>("cluster_name", cluster_name)?)
-                .snapshot_id(param::<SnapshotId>("snapshot_id", snapshot_id)?);
-            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
-            self.call(&operations::GET_SERVERLESS_BACKUP_SNAPSHOT, request.send()).await
-        }
+    /// A generated client for one call: the shared state, and an empty record the wire
+    /// hooks fill (progenitor hands the hooks only the client and the operation id).
+    /// Costs the base URL's copy, in place of the per-call state's allocation.
+    fn for_call(&self) -> generated::Client {
+        generated::Client::new_with_client(
+            &self.base_url,
+            self.http.clone(),
+            Inner::for_call(&self.shared),
+        )
     }
 
-    spec_operation! { list_serverless_backup_snapshots,
-        pub async fn list_serverless_backup_snapshots(
-            &self,
-            group_id: &str,
-            cluster_name: &str,
-            page: PageRequest,
-        ) -> Result<Response<ServerlessBackupSnapshotPage>> {
-            let group_id = param::<GroupId>("group_id", group_id)?;
-            let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
-            let (page_num, items_per_page) = page.check()?;
-            let request = self
-                .raw
-                .list_serverless_backup_snapshots()
-                .group_id(group_id)
-                .cluster_name(cluster_name)
-                .page_num(page_num)
-                .items_per_page(items_per_page);
-            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
-            self.call(&operations::LIST_SERVERLESS_BACKUP_SNAPSHOTS, request.send()).await
-        }
-    }
-
-    spec_operation! { get_flex_backup_snapshot,
-        pub async fn get_flex_backup_snapshot(
-            &self,
-            group_id: &str,
-            cluster_name: &str,
-            snapshot_id: &str,
-        ) -> Result<Response<FlexBackupSnapshot>> {
-            let request = self
-                .raw
-                .get_flex_backup_snapshot()
-                .group_id(param::<GroupId>("group_id", group_id)?)
-                .name(param::<ClusterName>("cluster_name", cluster_name)?)
-                .snapshot_id(param::<SnapshotId>("snapshot_id", snapshot_id)?);
-            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
-            self.call(&operations::GET_FLEX_BACKUP_SNAPSHOT, request.send()).await
-        }
-    }
-
-    spec_operation! { list_flex_backup_snapshots,
-        pub async fn list_flex_backup_snapshots(
-            &self,
-            group_id: &str,
-            cluster_name: &str,
-            page: PageRequest,
-        ) -> Result<Response<FlexBackupSnapshotPage>> {
-            let group_id = param::<GroupId>("group_id", group_id)?;
-            let cluster_name = param::<ClusterName>("cluster_name", cluster_name)?;
-            let (page_num, items_per_page) = page.check()?;
-            let request = self
-                .raw
-                .list_flex_backup_snapshots()
-                .group_id(group_id)
-                .name(cluster_name)
-                .page_num(page_num)
-                .items_per_page(items_per_page);
-            let request = if self.raw.inner().envelope { request.envelope(true) } else { request };
-            self.call(&operations::LIST_FLEX_BACKUP_SNAPSHOTS, request.send()).await
-        }
-    }
-
-    /// Every snapshot of a Serverless instance, fetched a page at a time as the stream
-    /// is read. Deprecated with [`Client::list_serverless_backup_snapshots`].
-    #[deprecated(
-        note = "pages through list_serverless_backup_snapshots; use flex_backup_snapshots"
-    )]
-    pub fn serverless_backup_snapshots(
-        &self,
-        group_id: impl Into<String>,
-        cluster_name: impl Into<String>,
-    ) -> Paginated<ServerlessBackupSnapshotPage> {
-        let (client, group_id, cluster_name) = (self.clone(), group_id.into(), cluster_name.into());
-        Paginated::new(move |page| {
-            let (client, group_id, cluster_name) =
-                (client.clone(), group_id.clone(), cluster_name.clone());
-            Box::pin(async move {
-                #[allow(deprecated)]
-                client
-                    .list_serverless_backup_snapshots(&group_id, &cluster_name, page)
-                    .await
-            })
-        })
-    }
-
-    /// Every snapshot of a Flex cluster, fetched a page at a time as the stream is read.
-    /// The stream owns a clone of the client and the ids, so it can be returned or
-    /// spawned; the ids are checked when the first page is fetched.
-    ///
-    /// ```no_run
-    /// # async fn run(client: atlas_snapshots::Client) -> atlas_snapshots::Result<()> {
-    /// let all = client
-    ///     .flex_backup_snapshots("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0")
-    ///     .page_size(500)
-    ///     .collect()
-    ///     .await?;
-    /// println!("{} snapshots", all.len());
-    /// # Ok(()) }
-    /// ```
-    pub fn flex_backup_snapshots(
-        &self,
-        group_id: impl Into<String>,
-        cluster_name: impl Into<String>,
-    ) -> Paginated<FlexBackupSnapshotPage> {
-        let (client, group_id, cluster_name) = (self.clone(), group_id.into(), cluster_name.into());
-        Paginated::new(move |page| {
-            let (client, group_id, cluster_name) =
-                (client.clone(), group_id.clone(), cluster_name.clone());
-            Box::pin(async move {
-                client
-                    .list_flex_backup_snapshots(&group_id, &cluster_name, page)
-                    .await
-            })
-        })
-    }
-
-    /// Runs one generated call with its per-call state, then turns what progenitor and
-    /// the wire hooks saw into this crate's result.
+    /// Runs one generated call on its own client (`for_call`), then turns what progenitor
+    /// and the wire hooks saw into this crate's result.
     async fn call<T>(
         &self,
         operation: &'static Operation,
+        raw: &generated::Client,
         send: impl Future<
             Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>,
         >,
     ) -> Result<Response<T>> {
-        let inner = self.raw.inner();
-        let state = CallState::new(operation);
+        let inner = raw.inner();
         let span = tracing::info_span!(
             "atlas.call",
             operation = operation.id,
@@ -415,15 +306,12 @@ impl Client {
         // Boxed once here: the generated future holds the whole wire pipeline, and each
         // wrapper below would otherwise move (copy) all of it (callgrind: ~7k
         // instructions of memcpy a call).
-        let scoped = Box::pin(tracing::Instrument::instrument(
-            state.scope(send),
-            span.clone(),
-        ));
+        let scoped = Box::pin(tracing::Instrument::instrument(send, span.clone()));
         let outcome = match inner.timeouts.total {
             Some(limit) => tokio::time::timeout(limit, scoped).await.ok(),
             None => Some(scoped.await),
         };
-        let record = state.take();
+        let record = inner.call.take();
         span.record("attempts", record.attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         if let Some(status) = record.status {
@@ -531,22 +419,5 @@ pub(crate) fn api_error(operation: &'static Operation, failure: ApiFailure) -> E
         }
     } else {
         Error::Api(Box::new(failure))
-    }
-}
-
-impl super::pagination::sealed::Sealed for ServerlessBackupSnapshotPage {}
-impl super::pagination::sealed::Sealed for FlexBackupSnapshotPage {}
-
-impl PageView for ServerlessBackupSnapshotPage {
-    type Item = ServerlessBackupSnapshot;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
-        (self.results, self.total_count.map(i64::from))
-    }
-}
-
-impl PageView for FlexBackupSnapshotPage {
-    type Item = FlexBackupSnapshot;
-    fn into_parts(self) -> (Vec<Self::Item>, Option<i64>) {
-        (self.results, self.total_count.map(i64::from))
     }
 }

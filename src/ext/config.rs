@@ -5,7 +5,7 @@ use std::{ffi::OsString, fmt, net::IpAddr, sync::Arc, time::Duration};
 use reqwest::header::HeaderValue;
 
 use super::{
-    Inner, Shared,
+    Shared,
     auth::{Credentials, Signer},
     error::{Error, Result},
     lifecycle::{DeprecationNotice, DeprecationWarnings},
@@ -426,7 +426,7 @@ impl ClientBuilder {
             self.timeouts,
             user_agent.clone(),
         )?;
-        let inner = Inner(Arc::new(Shared {
+        let shared = Shared {
             signer,
             retry: self.retry,
             timeouts: self.timeouts,
@@ -434,10 +434,8 @@ impl ClientBuilder {
             deprecation: self.deprecation,
             max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY),
             user_agent,
-        }));
-        Ok(Client::from_parts(
-            crate::generated::Client::new_with_client(&base_url, http, inner),
-        ))
+        };
+        Ok(Client::from_parts(base_url, http, shared))
     }
 }
 

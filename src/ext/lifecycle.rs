@@ -39,6 +39,54 @@ pub struct Operation {
     pub successor: Option<&'static str>,
     /// Atlas's documentation page for the operation.
     pub docs_url: Option<&'static str>,
+    /// Its path and query parameters, in spec order.
+    pub parameters: &'static [Parameter],
+    /// The success statuses, lowest first.
+    pub success: &'static [u16],
+    /// The name of the success body's type in [`types`](crate::types), if it has a body.
+    pub body_type: Option<&'static str>,
+    /// The item type in [`types`](crate::types) when the body is a page; the operation
+    /// then has a paging stream, named after it without `list_`.
+    pub page_item: Option<&'static str>,
+    /// Whether it takes `envelope` (set for every call by
+    /// [`ClientBuilder::envelope`](crate::ClientBuilder::envelope)).
+    pub envelope: bool,
+    /// Whether it takes `pretty`. Not offered as an option: it changes only the
+    /// whitespace of [`Response::body`](crate::Response::body).
+    pub pretty: bool,
+}
+
+/// Where a parameter goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParameterLocation {
+    /// A `{name}` segment of the path template.
+    Path,
+    /// The query string.
+    Query,
+}
+
+/// One parameter of an [`Operation`], as the spec declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Parameter {
+    /// The wire name, e.g. `groupId`.
+    pub name: &'static str,
+    /// The name of the method argument or options field, e.g. `group_id`.
+    pub rust_name: &'static str,
+    /// Path or query.
+    pub location: ParameterLocation,
+    /// The Rust type it is checked as: a validated type of [`types`](crate::types)
+    /// (`GroupId`) for a path parameter, else `bool`, `u32`, `i64` or `String`.
+    pub rust_type: &'static str,
+    /// The spec's pattern, checked before anything is sent.
+    pub pattern: Option<&'static str>,
+    /// Whether the spec requires it (path parameters always are).
+    pub required: bool,
+    /// The spec's inclusive bounds of an integer, checked before anything is sent.
+    pub minimum: Option<i64>,
+    /// See `minimum`.
+    pub maximum: Option<i64>,
 }
 
 impl Operation {

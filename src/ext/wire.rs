@@ -4,12 +4,18 @@
 //! `application/json`), drops progenitor's `api-version` header and sets `User-Agent`.
 //! `exec` signs, sends, answers 401 challenges, caps the body, reads each answer for what
 //! it means (the envelope's status, an error document in a success) and retries on
-//! that. `exec` can only return reqwest's own error type, so this crate's errors
-//! travel in the per-call [`CallState`] (a task-local set by `Client::call`) and win
-//! over whatever progenitor makes of the placeholder answer.
+//! that. Both find their operation's row from progenitor's `OperationInfo`.
+//!
+//! `exec` can only return `reqwest::Result<reqwest::Response>`, and a `reqwest::Error`
+//! cannot be made to carry this crate's errors. So the call's outcome (attempts, final
+//! status, headers and body, or this crate's error) goes into the [`CallSlot`] of the
+//! generated client the call runs on (one per call, see `Client::for_call`), and on
+//! this crate's error `exec` returns a `reqwest` builder error that only stops
+//! progenitor: `Client::call` reads the slot's error first and never shows that one.
 
 use std::{
-    sync::{Arc, Mutex},
+    fmt,
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
@@ -29,14 +35,21 @@ use super::{
     retry,
 };
 
-tokio::task_local! {
-    static CALL: Arc<CallState>;
+/// What one call learned on the wire, read by `Client::call` once progenitor is done.
+/// A clone is an empty slot: a clone of the generated client is another call's.
+#[derive(Default)]
+pub(crate) struct CallSlot(Mutex<CallRecord>);
+
+impl Clone for CallSlot {
+    fn clone(&self) -> Self {
+        CallSlot::default()
+    }
 }
 
-/// What one call learned on the wire, read by `Client::call` once progenitor is done.
-pub(crate) struct CallState {
-    pub(crate) operation: &'static Operation,
-    record: Mutex<CallRecord>,
+impl fmt::Debug for CallSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallSlot").finish_non_exhaustive()
+    }
 }
 
 #[derive(Default)]
@@ -49,25 +62,13 @@ pub(crate) struct CallRecord {
     pub(crate) lifecycle: LifecycleHeaders,
 }
 
-impl CallState {
-    pub(crate) fn new(operation: &'static Operation) -> Arc<Self> {
-        Arc::new(CallState {
-            operation,
-            record: Mutex::default(),
-        })
-    }
-
+impl CallSlot {
     fn with<R>(&self, f: impl FnOnce(&mut CallRecord) -> R) -> R {
-        f(&mut self.record.lock().unwrap_or_else(|p| p.into_inner()))
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub(crate) fn take(&self) -> CallRecord {
         self.with(std::mem::take)
-    }
-
-    /// Runs `fut` (progenitor's `send()`) with this state visible to the hooks.
-    pub(crate) async fn scope<F: Future>(self: &Arc<Self>, fut: F) -> F::Output {
-        CALL.scope(self.clone(), fut).await
     }
 }
 
@@ -84,24 +85,29 @@ struct Answer {
 enum Failure {
     /// reqwest's own error: handed back to progenitor as a communication error.
     Transport(reqwest::Error),
-    /// Ours: carried in the call state.
+    /// Ours: carried in the call's slot.
     Ours(Error),
+}
+
+/// The operation progenitor is running: the `OperationInfo` names its generated method.
+fn operation(info: &OperationInfo) -> Option<&'static Operation> {
+    crate::generated::operations::by_operation_id(info.operation_id)
 }
 
 impl ClientHooks<Inner> for crate::generated::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let headers = request.headers_mut();
         headers.remove("api-version");
         if let Some(agent) = &self.inner().user_agent {
             headers.insert(USER_AGENT, agent.clone());
         }
-        if let Ok(call) = CALL.try_with(Arc::clone) {
-            headers.insert(ACCEPT, HeaderValue::from_static(call.operation.media_type));
-            if let Some(content_type) = call.operation.content_type {
+        if let Some(operation) = operation(info) {
+            headers.insert(ACCEPT, HeaderValue::from_static(operation.media_type));
+            if let Some(content_type) = operation.content_type {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             }
         }
@@ -111,25 +117,34 @@ impl ClientHooks<Inner> for crate::generated::Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let Ok(call) = CALL.try_with(Arc::clone) else {
-            return self.client().execute(request).await;
+        // Every generated method has a row (tests/operations.rs calls each): one without
+        // would be a build.rs bug, and is not sent unsigned.
+        let Some(operation) = operation(info) else {
+            let error = Error::Config(format!("no operation row for {}", info.operation_id));
+            self.inner().call.with(|r| r.error = Some(error));
+            return Err(stop(self.client()));
         };
         let url = request.url().clone();
-        match drive(self.client(), self.inner(), &call, request).await {
+        match drive(self.client(), self.inner(), operation, request).await {
             Ok(answer) => Ok(into_response(answer, url)),
             Err(Failure::Transport(e)) => Err(e),
             Err(Failure::Ours(e)) => {
-                call.with(|r| r.error = Some(e));
-                let placeholder = Answer {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    headers: HeaderMap::new(),
-                    body: Bytes::new(),
-                };
-                Ok(into_response(placeholder, url))
+                self.inner().call.with(|r| r.error = Some(e));
+                Err(stop(self.client()))
             }
         }
+    }
+}
+
+/// A `reqwest::Error` that ends progenitor's `send()` once this crate's error is in the
+/// slot: reqwest offers no constructor, and a request to no URL fails at once, sending
+/// nothing. Only on the error path.
+fn stop(http: &reqwest::Client) -> reqwest::Error {
+    match http.get("").build() {
+        Err(e) => e,
+        Ok(_) => unreachable!("an empty URL does not parse"),
     }
 }
 
@@ -159,9 +174,10 @@ fn into_response(answer: Answer, url: reqwest::Url) -> reqwest::Response {
 async fn drive(
     http: &reqwest::Client,
     inner: &Inner,
-    call: &CallState,
+    operation: &'static Operation,
     request: reqwest::Request,
 ) -> Result<Answer, Failure> {
+    let call = &inner.call;
     let started = Instant::now();
     let mut attempt = 0;
     loop {
@@ -170,7 +186,7 @@ async fn drive(
         let attempt_started = Instant::now();
         let outcome = exchange(http, inner, &request)
             .await
-            .map(|answer| read(inner, call, attempt, answer));
+            .map(|answer| read(inner, operation, attempt, answer));
         let (server_wait, retryable) = match &outcome {
             // Retries follow what the answer means, not its HTTP status alone: an
             // enveloped 503 is retried, an HTTP 500 around an enveloped 200 is not.
@@ -189,7 +205,7 @@ async fn drive(
         };
         tracing::debug!(
             target: "atlas_snapshots::wire",
-            operation = call.operation.id,
+            operation = operation.id,
             attempt,
             status = outcome.as_ref().ok().map(|(a, _)| a.status.as_u16()),
             error = match &outcome {
@@ -369,7 +385,7 @@ pub(crate) async fn read_capped(
 /// Retries and errors follow this reading, so it is made before either is decided.
 fn read(
     inner: &Inner,
-    call: &CallState,
+    operation: &'static Operation,
     attempt: u32,
     mut answer: Answer,
 ) -> (Answer, Option<Error>) {
@@ -417,13 +433,13 @@ fn read(
             raw: answer.body.clone(),
             attempts: attempt,
         };
-        api_error(call.operation, failure)
+        api_error(operation, failure)
     });
     (answer, error)
 }
 
 /// Records the final answer for `Client::call`.
-fn finish(call: &CallState, mut answer: Answer) -> Answer {
+fn finish(call: &CallSlot, mut answer: Answer) -> Answer {
     let lifecycle = LifecycleHeaders::from_headers(&answer.headers);
     // The headers stay here for `Client::call`; progenitor only needs the status and
     // the body, and would clone a full header map it never reads.

@@ -73,8 +73,8 @@ fn is_pub(vis: &syn::Visibility) -> bool {
     matches!(vis, syn::Visibility::Public(_))
 }
 
-/// `include!(concat!(env!("OUT_DIR"), "/client.rs"))` → the included file's items.
-fn included_items(mac: &syn::Macro) -> Option<Vec<syn::Item>> {
+/// `include!(concat!(env!("OUT_DIR"), "/client.rs"))` → the file's name and items.
+fn included_items(mac: &syn::Macro) -> Option<(String, Vec<syn::Item>)> {
     if !mac.path.is_ident("include") {
         return None;
     }
@@ -84,30 +84,36 @@ fn included_items(mac: &syn::Macro) -> Option<Vec<syn::Item>> {
     let path = Path::new(env!("OUT_DIR")).join(name);
     let source = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    Some(
+    Some((
+        name.to_owned(),
         syn::parse_file(&source)
             .expect("generated code parses")
             .items,
-    )
+    ))
 }
 
-/// A module's items with `include!`d files spliced in.
-fn expand(items: Vec<syn::Item>) -> (Vec<syn::Item>, bool) {
+/// progenitor's output: its modules are listed by name only and its impls skipped. The
+/// other `OUT_DIR` files (build/emit.rs: the operation table, the `Client` methods, the
+/// options) are this crate's surface and are walked like hand-written code.
+const PROGENITOR_OUTPUT: &str = "client.rs";
+
+/// A module's items with `include!`d files spliced in, each marked whether it came from
+/// progenitor's output.
+fn expand(items: Vec<syn::Item>) -> Vec<(syn::Item, bool)> {
     let mut out = Vec::new();
-    let mut generated = false;
     for item in items {
         match &item {
             syn::Item::Macro(m) => match included_items(&m.mac) {
-                Some(included) => {
-                    generated = true;
-                    out.extend(included);
+                Some((name, included)) => {
+                    let progenitor = name == PROGENITOR_OUTPUT;
+                    out.extend(included.into_iter().map(|i| (i, progenitor)));
                 }
-                None => out.push(item),
+                None => out.push((item, false)),
             },
-            _ => out.push(item),
+            _ => out.push((item, false)),
         }
     }
-    (out, generated)
+    out
 }
 
 impl Crate {
@@ -148,9 +154,13 @@ impl Crate {
         generated: bool,
         root: &Path,
     ) {
-        let (items, included) = expand(items);
-        let generated = generated || included;
-        for item in &items {
+        let marked = expand(items);
+        let inherited = generated;
+        let generated = inherited || marked.iter().any(|(_, progenitor)| *progenitor);
+        let items: Vec<syn::Item> = marked.iter().map(|(i, _)| i.clone()).collect();
+        for (item, progenitor) in &marked {
+            // A module progenitor wrote is opaque; one written around an include is not.
+            let generated = inherited || *progenitor;
             let syn::Item::Mod(m) = item else { continue };
             if is_cfg_test(&m.attrs) {
                 continue;
@@ -509,31 +519,12 @@ impl Crate {
     }
 }
 
-/// A public method's signature, with `#[deprecated]` where it has one. Methods wrapped
-/// in `spec_operation! { name, item }` get the spec's deprecation from the operation table.
+/// A public method's signature, with `#[deprecated]` where it has one.
 fn public_method(item: &syn::ImplItem) -> Option<String> {
-    let (f, deprecated) = match item {
-        syn::ImplItem::Fn(f) => {
-            let deprecated = f.attrs.iter().any(|a| a.path().is_ident("deprecated"));
-            (f.clone(), deprecated)
-        }
-        syn::ImplItem::Macro(m) if m.mac.path.is_ident("spec_operation") => {
-            let (name, f) = m
-                .mac
-                .parse_body_with(|input: syn::parse::ParseStream| {
-                    let name: syn::Ident = input.parse()?;
-                    input.parse::<syn::Token![,]>()?;
-                    Ok((name, input.parse::<syn::ImplItemFn>()?))
-                })
-                .expect("spec_operation! { name, fn }");
-            let op = atlas_snapshots::operations::ALL
-                .iter()
-                .find(|op| name == op.method_name)
-                .unwrap_or_else(|| panic!("no operation {name}"));
-            (f, op.deprecated)
-        }
-        _ => return None,
+    let syn::ImplItem::Fn(f) = item else {
+        return None;
     };
+    let deprecated = f.attrs.iter().any(|a| a.path().is_ident("deprecated"));
     if !is_pub(&f.vis) {
         return None;
     }

@@ -153,6 +153,9 @@ impl Spec {
             let worker = std::thread::Builder::new()
                 .stack_size(STACK)
                 .spawn_scoped(s, move || {
+                    // Digestible is the question: an operation progenitor generates but
+                    // build/emit.rs has no method for yet (`unsupported`) passes here,
+                    // and build.rs names it if it is vendored.
                     pipeline::generate(spec, today, pins, patterns).map(drop)
                 })
                 .map_err(|e| format!("cannot start a thread: {e}"))?;

@@ -24,7 +24,7 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{Client, DeprecationNotice, Error, env};
+use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, env, operations};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::output::Format;
@@ -254,13 +254,32 @@ fn init_tracing(verbose: u8) {
         .try_init();
 }
 
-/// The command that replaces a library method, for advice in the CLI's terms.
-fn command_for(method: &str) -> Option<&'static str> {
-    match method {
-        "get_flex_backup_snapshot" => Some("atlas-snapshots flex get"),
-        "list_flex_backup_snapshots" => Some("atlas-snapshots flex list"),
-        _ => None,
-    }
+/// The command that calls each operation, keyed by the operation table's rows, so
+/// advice about an operation can name it in the CLI's terms.
+const COMMANDS: [(&Operation, &str); 4] = [
+    (
+        &operations::GET_SERVERLESS_BACKUP_SNAPSHOT,
+        "atlas-snapshots serverless get",
+    ),
+    (
+        &operations::LIST_SERVERLESS_BACKUP_SNAPSHOTS,
+        "atlas-snapshots serverless list",
+    ),
+    (
+        &operations::GET_FLEX_BACKUP_SNAPSHOT,
+        "atlas-snapshots flex get",
+    ),
+    (
+        &operations::LIST_FLEX_BACKUP_SNAPSHOTS,
+        "atlas-snapshots flex list",
+    ),
+];
+
+fn command_for(op: &Operation) -> Option<&'static str> {
+    COMMANDS
+        .iter()
+        .find(|(row, _)| *row == op)
+        .map(|(_, command)| *command)
 }
 
 /// The `warning:` line for the library's deprecation notice, naming the replacing
@@ -276,10 +295,11 @@ fn deprecation(notice: &DeprecationNotice) -> String {
         (Some(date), Some(days)) => text.push_str(&format!("; sunset {date}, in {days} days")),
         _ => {}
     }
-    match op.successor.map(|method| (method, command_for(method))) {
-        Some((_, Some(command))) => text.push_str(&format!("; use '{command}' instead")),
-        Some((method, None)) => text.push_str(&format!("; use {method} instead")),
-        None => {}
+    let command = op.successor_operation().and_then(command_for);
+    match (op.successor, command) {
+        (_, Some(command)) => text.push_str(&format!("; use '{command}' instead")),
+        (Some(method), None) => text.push_str(&format!("; use {method} instead")),
+        (None, None) => {}
     }
     text
 }
