@@ -9,7 +9,7 @@ use std::{process::Output, time::Duration};
 use assert_cmd::Command;
 use atlas_snapshots::env;
 use atlas_snapshots_standin::{Fault, RecordedRequest, StandIn, sample};
-use cli_support::{Run, TOKEN};
+use cli_support::{Run, TOKEN, standin};
 use serde_json::{Value, json};
 
 const GROUP: &str = sample::GROUP_ID;
@@ -17,15 +17,6 @@ const SERVERLESS: &str = sample::SERVERLESS_NAME;
 const FLEX: &str = sample::FLEX_NAME;
 /// 2^53 + 1: the smallest integer an f64 cannot hold.
 const BEYOND_F64: u64 = 9_007_199_254_740_993;
-
-/// A stand-in that requires the bearer token the CLI is given.
-async fn standin() -> StandIn {
-    StandIn::builder()
-        .bearer_token(TOKEN)
-        .start()
-        .await
-        .expect("start the stand-in")
-}
 
 /// The CLI with a clean environment (only the test's token), pointed at `base_url`,
 /// with `args` split at whitespace.

@@ -18,7 +18,7 @@ use std::{
 };
 
 use atlas_snapshots_standin::{StandIn, sample};
-use cli_support::{Run, TOKEN, command as cli};
+use cli_support::{Run, command as cli, standin};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -87,14 +87,6 @@ async fn run_with(mut cmd: Command, stdout: Stdio, stderr: Stdio) -> Run {
 
 async fn run(cmd: Command) -> Run {
     run_with(cmd, Stdio::piped(), Stdio::piped()).await
-}
-
-async fn standin() -> StandIn {
-    StandIn::builder()
-        .bearer_token(TOKEN)
-        .start()
-        .await
-        .expect("start the stand-in")
 }
 
 fn api_requests(standin: &StandIn) -> usize {

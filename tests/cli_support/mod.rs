@@ -63,3 +63,12 @@ impl Run {
         self
     }
 }
+
+/// A stand-in that requires the bearer token the CLI is given.
+pub async fn standin() -> atlas_snapshots_standin::StandIn {
+    atlas_snapshots_standin::StandIn::builder()
+        .bearer_token(TOKEN)
+        .start()
+        .await
+        .expect("start the stand-in")
+}
