@@ -10,6 +10,10 @@
 //!   (HTTP requests and 401s per call). This is the table `BENCHMARKS.md` quotes.
 //! * `cold`: 64 concurrent calls on a fresh service-account client and on a fresh API-key
 //!   client, repeated, with the token requests, 401s and connections the stand-in counted.
+//! * `paired_64`: the 64-way concurrent variants in interleaved rounds (each round runs
+//!   every variant for a block of fan-outs, rotating the order), with each variant's
+//!   throughput per round as a ratio to the floor's in the same round. `-- paired` runs it
+//!   too (the filter is a substring); `-- paired_64` runs it alone.
 //!
 //! `cargo bench -p atlas-snapshots-bench --bench client -- paired` runs only the paired section (any filter
 //! picks criterion benchmarks by name and the own sections by `paired`/`cold`).
@@ -552,6 +556,10 @@ fn main() {
     if mode.wants("cold") {
         cold(&server, &par, &base_url, if mode.bench { 5 } else { 1 });
     }
+    if mode.wants("paired_64") {
+        let (rounds, block) = if mode.bench { (40, 20) } else { (2, 1) };
+        paired_64(&server, &par, &base_url, rounds, block);
+    }
     if mode.wants("paired") {
         let (rounds, block) = if mode.bench { (60, 200) } else { (2, 5) };
         paired(&server, &seq, &callers, rounds, block);
@@ -771,6 +779,94 @@ fn paired(server: &Server, rt: &Runtime, callers: &[(&str, Caller)], rounds: usi
             }
         );
     }
+}
+
+/// The 64-way concurrent variants in interleaved rounds of `block` fan-outs each:
+/// throughput per round, and its ratio to the floor's in the same round.
+fn paired_64(server: &Server, rt: &Runtime, base_url: &str, rounds: usize, block: usize) {
+    let callers: Vec<(&str, Caller)> = vec![
+        ("floor x64", Caller::Floor(Floor::new(base_url))),
+        (
+            "floor digest x64",
+            Caller::DigestFloor(Arc::new(DigestFloor::new(rt, base_url))),
+        ),
+        (
+            "sdk bearer x64",
+            Caller::sdk(base_url, Credentials::bearer(TOKEN), same),
+        ),
+        (
+            "sdk bearer x64, no timeouts",
+            Caller::sdk(base_url, Credentials::bearer(TOKEN), no_timeouts),
+        ),
+        (
+            "sdk digest x64",
+            Caller::sdk(
+                base_url,
+                Credentials::api_key(PUBLIC_KEY, PRIVATE_KEY),
+                same,
+            ),
+        ),
+    ];
+    let n = callers.len();
+    // Warm every client: 64 connections each, the digest nonce.
+    rt.block_on(async {
+        for (_, caller) in &callers {
+            for _ in 0..5 {
+                fan_out(caller).await;
+            }
+        }
+    });
+    let mut per_round: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut failed = vec![0u64; n];
+    let before = server.counts();
+    for round in 0..rounds {
+        for k in 0..n {
+            let i = (k + round) % n;
+            let caller = &callers[i].1;
+            let t = Instant::now();
+            let f = rt.block_on(async {
+                let mut f = 0;
+                for _ in 0..block {
+                    f += fan_out(caller).await;
+                }
+                f
+            });
+            failed[i] += f;
+            let secs = t.elapsed().as_secs_f64();
+            per_round[i].push((block * CONCURRENCY) as f64 / secs);
+        }
+    }
+    let seen = server.counts() - before;
+    println!(
+        "\npaired_64: {rounds} interleaved rounds x {block} fan-outs of {CONCURRENCY} concurrent calls per variant (after 5 warm-up fan-outs each)"
+    );
+    println!(
+        "| variant                     | calls/s (median) | vs floor x64, per-round median | p25–p75 | failed calls |"
+    );
+    println!(
+        "|-----------------------------|-----------------:|-------------------------------:|--------:|-------------:|"
+    );
+    for i in 0..n {
+        let mut ratios: Vec<f64> = per_round[i]
+            .iter()
+            .zip(&per_round[0])
+            .map(|(a, f)| a / f)
+            .collect();
+        let (q1, q3) = quartiles(&mut ratios.clone());
+        println!(
+            "| {:<27} | {:>16.0} | {:>29.3}x | {:.3}x – {:.3}x | {:>12} |",
+            callers[i].0,
+            median(&mut per_round[i].clone()),
+            median(&mut ratios),
+            q1,
+            q3,
+            failed[i]
+        );
+    }
+    println!(
+        "paired_64: stand-in totals requests={} unauthorized={} connections={}",
+        seen.requests, seen.unauthorized, seen.connections
+    );
 }
 
 /// Decode alone, interleaved: typed against `serde_json::Value` on the same bytes.

@@ -9,7 +9,10 @@
 //! ```
 //!
 //! `--floor` makes the same calls with plain reqwest and serde_json instead of the SDK,
-//! so `valgrind --tool=callgrind` can count what the SDK adds per call.
+//! so `valgrind --tool=callgrind` can count what the SDK adds per call. With `--digest`
+//! the floor signs by hand with one kept nonce (two MD5s and a header per call, as the
+//! criterion bench's digest floor). `--envelope` builds the SDK client with
+//! `.envelope(true)`.
 //!
 //! Prints one line: `sdk calls=N seconds=S calls_per_sec=R`. With `--print-path` it
 //! prints the URL path of the flex snapshot it fetches (the sample snapshot 0 that
@@ -22,7 +25,7 @@ use atlas_snapshots_standin::{FLEX_MEDIA_TYPE, sample};
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench_client --base-url URL (--digest PUBLIC:PRIVATE | --bearer TOKEN [--floor]) [--calls N]\n       bench_client --print-path"
+        "usage: bench_client --base-url URL (--digest PUBLIC:PRIVATE | --bearer TOKEN) [--floor | --envelope] [--calls N]\n       bench_client --print-path"
     );
     ExitCode::from(2)
 }
@@ -41,6 +44,8 @@ async fn main() -> ExitCode {
     let mut calls: u32 = 1000;
     let mut floor = false;
     let mut bearer = None;
+    let mut digest = None;
+    let mut envelope = false;
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--print-path") {
         println!(
@@ -58,6 +63,10 @@ async fn main() -> ExitCode {
             floor = true;
             continue;
         }
+        if arg == "--envelope" {
+            envelope = true;
+            continue;
+        }
         let Some(value) = args.next() else {
             return usage();
         };
@@ -65,7 +74,8 @@ async fn main() -> ExitCode {
             "--base-url" => base_url = Some(value),
             "--digest" => match value.split_once(':') {
                 Some((public, private)) => {
-                    credentials = Some(Credentials::api_key(public, private))
+                    credentials = Some(Credentials::api_key(public, private));
+                    digest = Some((public.to_owned(), private.to_owned()));
                 }
                 None => return usage(),
             },
@@ -84,6 +94,9 @@ async fn main() -> ExitCode {
         return usage();
     };
     if floor {
+        if let Some((public, private)) = digest {
+            return run_digest_floor(&base_url, &public, &private, calls).await;
+        }
         let Some(token) = bearer else {
             return usage();
         };
@@ -92,6 +105,7 @@ async fn main() -> ExitCode {
     let client = match Client::builder()
         .base_url(base_url)
         .credentials(credentials)
+        .envelope(envelope)
         .build()
     {
         Ok(client) => client,
@@ -158,6 +172,77 @@ async fn run_floor(base_url: &str, token: &str, calls: u32) -> ExitCode {
             .get(url)
             .send()
             .await
+            .map_err(|e| e.to_string())?
+            .bytes()
+            .await
+            .map_err(|e| e.to_string())?;
+        serde_json::from_slice::<FlexBackupSnapshot>(&body).map_err(|e| e.to_string())
+    })
+    .await
+}
+
+fn md5_hex(data: &str) -> String {
+    use md5::{Digest as _, Md5};
+    Md5::digest(data.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The digest floor: plain reqwest signing by hand with the one nonce of a first 401,
+/// two MD5s and a header per call (the least a digest client can do).
+async fn run_digest_floor(base_url: &str, public: &str, private: &str, calls: u32) -> ExitCode {
+    use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static(FLEX_MEDIA_TYPE));
+    let Ok(http) = reqwest::Client::builder().default_headers(headers).build() else {
+        return ExitCode::FAILURE;
+    };
+    let path = format!(
+        "/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
+        sample::GROUP_ID,
+        sample::FLEX_NAME,
+        snapshot_id()
+    );
+    let url = format!("{base_url}{path}");
+    let challenge = match http.get(&url).send().await {
+        Ok(r) => match r
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(v) => v.to_owned(),
+            None => return ExitCode::FAILURE,
+        },
+        Err(_) => return ExitCode::FAILURE,
+    };
+    let param = |name: &str| {
+        let start = challenge.find(&format!("{name}=\""))? + name.len() + 2;
+        let len = challenge[start..].find('"')?;
+        Some(challenge[start..start + len].to_owned())
+    };
+    let (Some(realm), Some(nonce)) = (param("realm"), param("nonce")) else {
+        return ExitCode::FAILURE;
+    };
+    let ha1 = md5_hex(&format!("{public}:{realm}:{private}"));
+    let nc = std::cell::Cell::new(0u32);
+    let (http, url, path, ha1, nonce, realm, nc) = (&http, &url, &path, &ha1, &nonce, &realm, &nc);
+    time_calls("floor-digest", calls, || async move {
+        nc.set(nc.get() + 1);
+        let nc = nc.get();
+        let cnonce = "0a4f113b0a4f113b";
+        let ha2 = md5_hex(&format!("GET:{path}"));
+        let response = md5_hex(&format!("{ha1}:{nonce}:{nc:08x}:{cnonce}:auth:{ha2}"));
+        let header = format!(
+            "Digest username=\"{public}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{path}\", algorithm=MD5, qop=auth, nc={nc:08x}, cnonce=\"{cnonce}\", response=\"{response}\""
+        );
+        let body = http
+            .get(url)
+            .header(AUTHORIZATION, header)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .error_for_status()
             .map_err(|e| e.to_string())?
             .bytes()
             .await
