@@ -37,6 +37,16 @@ fn snapshot_id() -> String {
         .to_owned()
 }
 
+/// The URL path of the flex snapshot every variant fetches.
+fn snapshot_path() -> String {
+    format!(
+        "/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
+        sample::GROUP_ID,
+        sample::FLEX_NAME,
+        snapshot_id()
+    )
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let mut base_url = None;
@@ -48,12 +58,7 @@ async fn main() -> ExitCode {
     let mut envelope = false;
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--print-path") {
-        println!(
-            "/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
-            sample::GROUP_ID,
-            sample::FLEX_NAME,
-            snapshot_id()
-        );
+        println!("{}", snapshot_path());
         println!("{FLEX_MEDIA_TYPE}");
         return ExitCode::SUCCESS;
     }
@@ -160,12 +165,7 @@ async fn run_floor(base_url: &str, token: &str, calls: u32) -> ExitCode {
     let Ok(http) = reqwest::Client::builder().default_headers(headers).build() else {
         return ExitCode::FAILURE;
     };
-    let url = format!(
-        "{base_url}/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
-        sample::GROUP_ID,
-        sample::FLEX_NAME,
-        snapshot_id()
-    );
+    let url = format!("{base_url}{}", snapshot_path());
     let (http, url) = (&http, &url);
     time_calls("floor", calls, || async move {
         let body = http
@@ -198,12 +198,7 @@ async fn run_digest_floor(base_url: &str, public: &str, private: &str, calls: u3
     let Ok(http) = reqwest::Client::builder().default_headers(headers).build() else {
         return ExitCode::FAILURE;
     };
-    let path = format!(
-        "/api/atlas/v2/groups/{}/flexClusters/{}/backup/snapshots/{}",
-        sample::GROUP_ID,
-        sample::FLEX_NAME,
-        snapshot_id()
-    );
+    let path = snapshot_path();
     let url = format!("{base_url}{path}");
     let challenge = match http.get(&url).send().await {
         Ok(r) => match r
