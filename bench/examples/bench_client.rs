@@ -167,18 +167,22 @@ async fn run_floor(base_url: &str, token: &str, calls: u32) -> ExitCode {
     };
     let url = format!("{base_url}{}", snapshot_path());
     let (http, url) = (&http, &url);
-    time_calls("floor", calls, || async move {
-        let body = http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .bytes()
-            .await
-            .map_err(|e| e.to_string())?;
-        serde_json::from_slice::<FlexBackupSnapshot>(&body).map_err(|e| e.to_string())
-    })
-    .await
+    time_calls("floor", calls, || floor_fetch(http.get(url))).await
+}
+
+/// What a floor call does with its request: send it, refuse an error status, read the
+/// body and decode it, as the SDK must too.
+async fn floor_fetch(request: reqwest::RequestBuilder) -> Result<FlexBackupSnapshot, String> {
+    let body = request
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .error_for_status()
+        .map_err(|e| e.to_string())?
+        .bytes()
+        .await
+        .map_err(|e| e.to_string())?;
+    serde_json::from_slice::<FlexBackupSnapshot>(&body).map_err(|e| e.to_string())
 }
 
 fn md5_hex(data: &str) -> String {
@@ -231,18 +235,7 @@ async fn run_digest_floor(base_url: &str, public: &str, private: &str, calls: u3
         let header = format!(
             "Digest username=\"{public}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{path}\", algorithm=MD5, qop=auth, nc={nc:08x}, cnonce=\"{cnonce}\", response=\"{response}\""
         );
-        let body = http
-            .get(url)
-            .header(AUTHORIZATION, header)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .error_for_status()
-            .map_err(|e| e.to_string())?
-            .bytes()
-            .await
-            .map_err(|e| e.to_string())?;
-        serde_json::from_slice::<FlexBackupSnapshot>(&body).map_err(|e| e.to_string())
+        floor_fetch(http.get(url).header(AUTHORIZATION, header)).await
     })
     .await
 }
