@@ -307,12 +307,19 @@ fn deployment<'s>(
     })
 }
 
-fn entity(item: &[u8], envelope: bool) -> Bytes {
+fn entity(item: &Bytes, envelope: bool) -> Bytes {
     if envelope {
         envelope::wrap_entity(item)
     } else {
-        Bytes::copy_from_slice(item)
+        item.clone()
     }
+}
+
+/// The validated path parameters of a request.
+struct Target {
+    group: String,
+    name: String,
+    id: String,
 }
 
 fn serve(
@@ -360,97 +367,92 @@ fn serve(
         .map(|i| validated(id_param, i, is_object_id, OBJECT_ID_PATTERN))
         .transpose()?
         .unwrap_or_default();
+    let target = Target { group, name, id };
     let query = parse_query(parts.uri.query())?;
-    let family = op.family();
     let path = parts.uri.path();
-    let base = shared.base_url.as_str();
-    let out = match op.resource() {
-        Resource::CreateRestoreJob | Resource::Download => {
-            let request = match (family, op.resource()) {
+    let out = match (op.family(), op.resource()) {
+        (family, resource @ (Resource::CreateRestoreJob | Resource::Download)) => {
+            let request = match (family, resource) {
                 (Family::Serverless, _) => restore::serverless_restore(body)?,
                 (Family::Flex, Resource::Download) => restore::flex_download(body)?,
                 (Family::Flex, _) => restore::flex_restore(body)?,
             };
-            let job = create(shared, op, &group, &name, request, path)?;
+            let job = create(shared, op, &target.group, &target.name, request, path)?;
             entity(&job, envelope)
         }
-        resource => {
-            let store = shared.data.read().unwrap_or_else(PoisonError::into_inner);
-            match resource {
-                Resource::Deployments => {
-                    if !store.has_group(&group) {
-                        return Err(not_found(
-                            path,
-                            0,
-                            format!("No group with ID {group} exists."),
-                        ));
-                    }
-                    let items: Vec<&Bytes> = store
-                        .deployments(family, &group)
-                        .into_iter()
-                        .flat_map(|d| d.iter().map(|d| &d.description))
-                        .collect();
-                    let range = page_range(items.len(), &query);
-                    list_page(base, parts, items.len(), &items[range], &query, envelope)
-                }
-                Resource::Deployment => entity(
-                    &deployment(&store, family, &group, &name, path)?.description,
-                    envelope,
-                ),
-                Resource::Snapshots | Resource::Snapshot => {
-                    let snapshots = deployment(&store, family, &group, &name, path)?
-                        .snapshots
-                        .clone();
-                    // Serving copies bytes only, without holding the lock.
-                    drop(store);
-                    if resource == Resource::Snapshot {
-                        let item = snapshots.get(&id).ok_or_else(|| {
-                            not_found(
-                                path,
-                                snapshots.items.len(),
-                                format!("No snapshot with ID {id} exists in cluster {name}."),
-                            )
-                        })?;
-                        if envelope {
-                            envelope::wrap_entity(item)
-                        } else {
-                            item.clone()
-                        }
-                    } else {
-                        let items: Vec<&Bytes> = snapshots.items.iter().collect();
-                        let range = page_range(items.len(), &query);
-                        list_page(base, parts, items.len(), &items[range], &query, envelope)
-                    }
-                }
-                Resource::RestoreJobs => {
-                    let jobs = &deployment(&store, family, &group, &name, path)?.jobs;
-                    let now = Instant::now();
-                    let page: Vec<Bytes> = jobs[page_range(jobs.len(), &query)]
-                        .iter()
-                        .map(|j| to_bytes(&j.render(now)))
-                        .collect();
-                    let page: Vec<&Bytes> = page.iter().collect();
-                    list_page(base, parts, jobs.len(), &page, &query, envelope)
-                }
-                _ => {
-                    let jobs = &deployment(&store, family, &group, &name, path)?.jobs;
-                    let job = jobs.iter().find(|j| j.id == id).ok_or_else(|| {
-                        not_found(
-                            path,
-                            jobs.len(),
-                            format!("No restore job with ID {id} exists for cluster {name}."),
-                        )
-                    })?;
-                    entity(&to_bytes(&job.render(Instant::now())), envelope)
-                }
-            }
-        }
+        _ => read(shared, parts, op, &target, &query, envelope)?,
     };
     Ok(envelope::response(
         StatusCode::OK,
         HeaderValue::from_static(media),
         out,
     ))
+}
+
+/// The body a read operation answers with.
+fn read(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    op: Operation,
+    target: &Target,
+    query: &ListQuery,
+    envelope: bool,
+) -> Result<Bytes, ApiError> {
+    let Target { group, name, id } = target;
+    let (family, path, base) = (op.family(), parts.uri.path(), shared.base_url.as_str());
+    let store = shared.data.read().unwrap_or_else(PoisonError::into_inner);
+    let page = |items: &[Bytes], total| list_page(base, parts, total, items, query, envelope);
+    Ok(match op.resource() {
+        Resource::Deployments => {
+            if !store.has_group(group) {
+                let detail = format!("No group with ID {group} exists.");
+                return Err(not_found(path, 0, detail));
+            }
+            let items: Vec<Bytes> = store
+                .deployments(family, group)
+                .into_iter()
+                .flat_map(|d| d.iter().map(|d| d.description.clone()))
+                .collect();
+            page(&items[page_range(items.len(), query)], items.len())
+        }
+        Resource::Deployment => entity(
+            &deployment(&store, family, group, name, path)?.description,
+            envelope,
+        ),
+        resource @ (Resource::Snapshots | Resource::Snapshot) => {
+            let snapshots = deployment(&store, family, group, name, path)?
+                .snapshots
+                .clone();
+            // Serving copies bytes only, without holding the lock.
+            drop(store);
+            let items = &snapshots.items;
+            if resource == Resource::Snapshots {
+                return Ok(page(&items[page_range(items.len(), query)], items.len()));
+            }
+            let item = snapshots.get(id).ok_or_else(|| {
+                let detail = format!("No snapshot with ID {id} exists in cluster {name}.");
+                not_found(path, items.len(), detail)
+            })?;
+            entity(item, envelope)
+        }
+        Resource::RestoreJobs => {
+            let jobs = &deployment(&store, family, group, name, path)?.jobs;
+            let now = Instant::now();
+            let rendered: Vec<Bytes> = jobs[page_range(jobs.len(), query)]
+                .iter()
+                .map(|j| to_bytes(&j.render(now)))
+                .collect();
+            page(&rendered, jobs.len())
+        }
+        _ => {
+            let jobs = &deployment(&store, family, group, name, path)?.jobs;
+            let job = jobs.iter().find(|j| &j.id == id).ok_or_else(|| {
+                let detail = format!("No restore job with ID {id} exists for cluster {name}.");
+                not_found(path, jobs.len(), detail)
+            })?;
+            entity(&to_bytes(&job.render(Instant::now())), envelope)
+        }
+    })
 }
 
 /// When a snapshot was taken (Serverless) or finished (Flex), as it says itself.
@@ -595,7 +597,7 @@ fn list_page(
     base: &str,
     parts: &http::request::Parts,
     total: usize,
-    page: &[&Bytes],
+    page: &[Bytes],
     q: &ListQuery,
     envelope: bool,
 ) -> Bytes {
