@@ -25,6 +25,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The README's example compiles as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 mod auth;
 mod body;
 mod digest;
