@@ -400,6 +400,9 @@ async fn create_bodies_are_validated_field_by_field() {
         (&flex_jobs, "{not json".into(), "body"),
         (&flex_jobs, "[1,2]".into(), "body"),
         (&flex_jobs, "".into(), "body"),
+        // Nested past serde_json's depth limit: refused, not a stack overflow.
+        (&flex_jobs, "[".repeat(100_000), "body"),
+        (&flex_jobs, json!({"snapshotId": snap, "targetDeploymentItemName": "x".repeat(65)}).to_string(), "targetDeploymentItemName"),
         (&flex_jobs, json!({"targetDeploymentItemName": "x"}).to_string(), "snapshotId"),
         (&flex_jobs, json!({"snapshotId": "nope", "targetDeploymentItemName": "x"}).to_string(), "snapshotId"),
         (&flex_jobs, json!({"snapshotId": snap}).to_string(), "targetDeploymentItemName"),
