@@ -344,7 +344,7 @@ impl StandInBuilder {
 /// their snapshots, restore jobs and downloads (`flexClusters…`, [`FLEX_MEDIA_TYPE`]),
 /// `POST /api/oauth/token` / `POST /api/oauth/revoke`, and the download links it hands
 /// out (`GET /standin/downloads/…`, unsigned like a pre-signed URL, and outside the
-/// fault knobs and the counters).
+/// fault knobs and the per-operation counters).
 ///
 /// Request handling order for API routes: authentication (401) → attempt counted
 /// ([`StandIn::attempts`]) → fault injection → route match (404) → sunset (410,
