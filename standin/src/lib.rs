@@ -1,7 +1,9 @@
-//! A faithful, fast imitation of the Atlas Admin API v2 backup-snapshot endpoints.
+//! A faithful, fast imitation of the Atlas Admin API v2 Serverless-to-Flex backup
+//! endpoints.
 //!
 //! [`StandIn`] is a real HTTP/1.1 server on `127.0.0.1` (a free port) that speaks the
-//! serverless and flex snapshot operations, Atlas error bodies, HTTP Digest and OAuth
+//! Serverless instance and Flex cluster operations with their snapshots, restore jobs
+//! and downloads (one [`Operation`] each), Atlas error bodies, HTTP Digest and OAuth
 //! service-account authentication, deprecation/sunset headers, the `envelope` query
 //! parameter, and a set of injectable [`Fault`]s. It exists so that the tests of Atlas
 //! clients (users of the `atlas-snapshots` SDK, and the SDK's own tests and benchmarks)
