@@ -251,5 +251,11 @@ mod tests {
             assert_eq!(Operation::from_id(r.id), Some(r.op));
         }
         assert!(Operation::all().all(|op| op.sunset().is_none() || op.sunset_date().is_some()));
+        assert_eq!(Operation::from_id("getServerlessBackup"), None);
+        assert_eq!(
+            Operation::all().filter(|op| op.method() == "POST").count(),
+            3
+        );
+        assert!(Operation::all().all(|op| op.is_deprecated() == op.sunset().is_some()));
     }
 }
