@@ -40,6 +40,8 @@ async fn the_seeds_command_line_returns_the_snapshot_by_short_and_current_id() {
         SERVERLESS,
         vec![sample::serverless_snapshot(0), snapshot.clone()],
     );
+    // The stand-in's clock, the day before the Serverless snapshots' sunset.
+    standin.set_today(Some("2026-01-21")).expect("a date");
 
     for operation in [
         "getServerlessBackupSnapshot",
@@ -74,7 +76,7 @@ async fn the_seeds_command_line_returns_the_snapshot_by_short_and_current_id() {
 async fn after_the_sunset_the_api_form_exits_3_naming_the_flex_command() {
     let standin = standin().await;
     standin.seed_serverless(GROUP, SERVERLESS, vec![sample::serverless_snapshot(0)]);
-    standin.set_gone(true);
+    standin.set_today(Some("2026-01-23")).expect("a date");
     let id = sample::snapshot_id(0x6571, 0);
 
     let out = run(cli(
