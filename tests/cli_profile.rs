@@ -214,6 +214,32 @@ async fn auth_type_chooses_among_the_profiles_credentials() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_auth_type_without_its_credentials_gets_a_warning() {
+    let standin = seeded(standin().await);
+    let home = Home::new("keyring");
+    // What the Atlas CLI leaves in config.toml when its keyring holds the secrets.
+    home.write_config(&profile(
+        "default",
+        &[
+            ("auth_type", "service_account"),
+            ("ops_manager_url", &standin.base_url()),
+            ("project_id", GROUP),
+        ],
+    ));
+    let out = run(flex_list(&home, &[])).await;
+    out.assert_code(3);
+    assert!(
+        out.stderr.contains("warning:") && out.stderr.contains("keyring"),
+        "{out:#?}"
+    );
+    let mut with_env = flex_list(&home, &[]);
+    with_env.env(env::ACCESS_TOKEN, TOKEN);
+    let out = run(with_env).await;
+    out.assert_code(0);
+    assert!(!out.stderr.contains("warning:"), "{out:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_profile_others_can_read_gets_a_warning() {
     let standin = seeded(standin().await);
     let home = Home::new("perms");
@@ -282,6 +308,18 @@ async fn a_bad_profile_is_exit_2_naming_the_file_and_key_and_nothing_is_sent() {
             format!("[default]\naccess_token = \"{SECRET}\"\n[work]\n"),
             &["-P", "play"],
             &["no profile \"play\"", "default, work"],
+        ),
+        (
+            "nested past the parser's limit",
+            format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+            &[],
+            &["not valid TOML", "recursion"],
+        ),
+        (
+            "oversized",
+            format!("# {SECRET}{}\n", "x".repeat(2 << 20)),
+            &[],
+            &["is over 1048576 bytes"],
         ),
     ];
     for (case, config, args, expected) in cases {

@@ -365,3 +365,93 @@ fn warn_if_shared(file: &Path, opened: &File, warn: &impl Fn(&str)) {
     #[cfg(not(unix))]
     let _ = (file, opened, warn);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A config file of `text` under a fresh directory, and an environment whose
+    /// `XDG_CONFIG_HOME` points there, plus `vars`.
+    fn sources(
+        name: &str,
+        text: &str,
+        vars: &[(&'static str, &'static str)],
+    ) -> Sources<impl Fn(&str) -> Option<OsString>> {
+        let dir = std::env::temp_dir().join(format!(
+            "atlas-snapshots-profile-{name}-{}",
+            std::process::id()
+        ));
+        let file = dir.join("atlascli").join("config.toml");
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("create dirs");
+        std::fs::write(&file, text).expect("write the config");
+        let vars = vars.to_vec();
+        let env = move |var: &str| match var {
+            "XDG_CONFIG_HOME" => Some(dir.clone().into_os_string()),
+            _ => vars
+                .iter()
+                .find(|(k, _)| *k == var)
+                .map(|(_, v)| OsString::from(v)),
+        };
+        let read = Sources::new(env, None, |_| {}).expect("the profile reads");
+        // Read once and for all: the file is not needed any more.
+        let _ = std::fs::remove_dir_all(file.parent().and_then(Path::parent).expect("the dir"));
+        read
+    }
+
+    fn url<E: Fn(&str) -> Option<OsString>>(sources: &Sources<E>) -> Option<OsString> {
+        sources.lookup(env::OPS_MANAGER_URL, false)
+    }
+
+    #[test]
+    fn cloudgov_means_atlas_for_government_unless_a_url_is_given() {
+        let gov = sources("gov", "[default]\nservice = \"cloudgov\"\n", &[]);
+        assert_eq!(url(&gov), Some(CLOUD_GOV_URL.into()));
+        let global = sources("global", "service = \"cloudgov\"\n[default]\n", &[]);
+        assert_eq!(url(&global), Some(CLOUD_GOV_URL.into()));
+        let own = sources(
+            "own",
+            "[default]\nservice = \"cloudgov\"\nbase_url = \"https://om.example\"\n",
+            &[],
+        );
+        assert_eq!(url(&own), Some("https://om.example".into()));
+        let by_env = sources(
+            "env",
+            "[default]\nservice = \"cloudgov\"\n",
+            &[(env::BASE_URL, "https://tf.example")],
+        );
+        assert_eq!(
+            url(&by_env),
+            None,
+            "the environment's own variable holds it"
+        );
+        assert_eq!(
+            by_env.lookup(env::BASE_URL, false),
+            Some("https://tf.example".into())
+        );
+        assert_eq!(by_env.lookup(env::BASE_URL, true), None, "the flag wins");
+    }
+
+    #[test]
+    fn the_config_file_is_where_the_atlas_cli_keeps_it() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let xdg = config_file(&env(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")]));
+        let relative = config_file(&env(&[("XDG_CONFIG_HOME", "x"), ("HOME", "/h")]));
+        if cfg!(target_os = "macos") {
+            assert_eq!(
+                xdg,
+                Some("/h/Library/Application Support/atlascli/config.toml".into())
+            );
+        } else if !cfg!(windows) {
+            assert_eq!(xdg, Some("/x/atlascli/config.toml".into()));
+            assert_eq!(relative, Some("/h/.config/atlascli/config.toml".into()));
+        }
+        assert_eq!(config_file(&env(&[])), None);
+    }
+}
