@@ -185,20 +185,20 @@ impl<E: Fn(&str) -> Option<OsString>> Sources<E> {
     }
 
     fn profile_value(&self, var: &str) -> Option<String> {
-        let keys = Group::of(var)
-            .and_then(|group| group.vars().iter().find(|(v, _)| *v == var))
-            .map_or(&[][..], |(_, keys)| *keys);
-        let allowed = |key: &str| match self.profile.get("auth_type") {
-            Some(kind) => AUTH_TYPES
+        let group = Group::of(var)?;
+        let keys = group.vars().iter().find(|(v, _)| *v == var)?.1;
+        // auth_type picks the credentials; an auth_type this tool does not know
+        // restricts nothing.
+        let chosen = match self.profile.get("auth_type") {
+            Some(kind) if group == Group::Credentials => AUTH_TYPES
                 .iter()
                 .find(|(k, _)| *k == kind)
-                // An auth_type this tool does not know restricts nothing.
-                .is_none_or(|(_, keys)| keys.contains(&key)),
-            None => true,
+                .map(|(_, keys)| *keys),
+            _ => None,
         };
         let value = keys
             .iter()
-            .filter(|key| var == env::OPS_MANAGER_URL || allowed(key))
+            .filter(|key| chosen.is_none_or(|chosen| chosen.contains(key)))
             .find_map(|key| self.profile.get(key));
         match value {
             Some(value) => Some(value.to_owned()),
@@ -293,23 +293,23 @@ fn read_profile(file: &Path, name: Option<&str>, warn: &impl Fn(&str)) -> Result
             )));
         }
     };
-    let section = section.as_table().map(|t| (profile_name, t));
     let mut profile = Profile::default();
+    let own = section.as_table().into_iter().flatten();
     // `service` may also be global, and the global one wins (as in the Atlas CLI).
     let global_service = table
         .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("service"));
-    let entries = section
-        .into_iter()
-        .flat_map(|(profile_name, t)| t.iter().map(move |(k, v)| (Some(profile_name), k, v)))
-        .chain(global_service.map(|(k, v)| (None, k, v)));
+        .filter(|(key, value)| !value.is_table() && key.eq_ignore_ascii_case("service"));
+    let entries = own
+        .map(|(key, value)| (true, key, value))
+        .chain(global_service.map(|(key, value)| (false, key, value)));
     for (in_profile, key, value) in entries {
         let Some(known) = KEYS.iter().find(|k| key.eq_ignore_ascii_case(k)) else {
             continue;
         };
-        let place = match in_profile {
-            Some(profile_name) => format!("profile [{profile_name}] key {known}"),
-            None => format!("key {known}"),
+        let place = if in_profile {
+            format!("profile [{profile_name}] key {known}")
+        } else {
+            format!("key {known}")
         };
         let text = value
             .as_str()
