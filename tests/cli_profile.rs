@@ -539,3 +539,29 @@ async fn the_flag_and_the_environment_switch_turn_the_cache_off() {
     }
     assert_eq!(standin.token_requests(), 7);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_runs_never_show_the_token_or_the_secret() {
+    let standin = service_account_standin().await;
+    let home = Home::new("verbose");
+    let fetched = run(sa_list(&home, &standin, &["-vv"])).await;
+    fetched.assert_code(0);
+    let (file, json) = cache_file(&home);
+    let token = json["access_token"].as_str().expect("a token").to_owned();
+    let cached = run(sa_list(&home, &standin, &["-vv"])).await;
+    cached.assert_code(0);
+    // A cache file that is not JSON, holding the token: the reason is logged, not it.
+    fs::write(&file, format!("{token} garbage")).expect("spoil the cache file");
+    let spoiled = run(sa_list(&home, &standin, &["-vv"])).await;
+    spoiled.assert_code(0);
+    assert!(
+        spoiled.stderr.contains("token cache not used"),
+        "{spoiled:#?}"
+    );
+    for out in [&fetched, &cached, &spoiled] {
+        assert!(!out.stderr.is_empty(), "-vv logs something");
+        assert!(!out.stderr.contains(&token), "{out:#?}");
+        assert!(!out.stderr.contains(CLIENT_SECRET), "{out:#?}");
+    }
+    assert_eq!(standin.token_requests(), 2);
+}
