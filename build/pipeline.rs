@@ -47,9 +47,10 @@ pub fn generate(
     transforms::merge_error_bodies(&mut spec)?;
     transforms::inline_oneof_parents(&mut spec);
     transforms::relax_error_parameters(&mut spec);
+    transforms::request_body_views(&mut spec)?;
     let mut open_enums = transforms::extract_open_enums(&mut spec)?;
     renames::apply(&mut spec, &mut open_enums)?;
-    transforms::relax_response_constraints(&mut spec, &[]);
+    transforms::relax_response_constraints(&mut spec);
     transforms::hoist_path_parameters(&mut spec, patterns)?;
     // Parameters and bodies as progenitor will see them: hoisted types, final names.
     transforms::describe_operations(&spec, &mut rows)?;
