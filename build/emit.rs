@@ -110,7 +110,8 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             };
             parameters.push_str(&format!(
                 "Parameter {{ name: {name:?}, rust_name: {rust_name:?}, location: ParameterLocation::{location}, \
-                 rust_type: {rust_type:?}, pattern: {pattern}, required: {required}, minimum: {minimum:?}, maximum: {maximum:?} }}, ",
+                 rust_type: {rust_type:?}, pattern: {pattern}, required: {required}, minimum: {minimum:?}, maximum: {maximum:?}, \
+                 description: {description} }}, ",
                 name = p.name,
                 location = if p.location == "path" { "Path" } else { "Query" },
                 rust_type = rust_type(p),
@@ -118,6 +119,7 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
                 required = p.required,
                 minimum = p.minimum,
                 maximum = p.maximum,
+                description = opt(&p.description),
             ));
         }
         let has = |name: &str| {
@@ -129,9 +131,11 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             "/// `{id}`: {summary}.\npub const {konst}: Operation = Operation {{\n    \
              id: {id:?},\n    spec_id: {spec_id:?},\n    method_name: {method_name:?},\n    \
              http_method: {http_method:?},\n    path: {path:?},\n    summary: {summary:?},\n    \
-             media_type: {media_type:?},\n    content_type: {content_type},\n    version: {version:?},\n    deprecated: {deprecated},\n    \
+             media_type: {media_type:?},\n    content_type: {content_type},\n    version: {version:?},\n    \
+             versions: &{versions:?},\n    deprecated: {deprecated},\n    \
              sunset: {sunset},\n    successor: {successor},\n    docs_url: {docs_url},\n    \
-             parameters: &[{parameters}],\n    success: &{success:?},\n    body_type: {body_type},\n    \
+             tag: {tag:?},\n    description: {description},\n    roles: &{roles:?},\n    command: {command},\n    \
+             parameters: &[{parameters}],\n    request_body: {request_body},\n    success: &{success:?},\n    body_type: {body_type},\n    \
              page_item: {page_item},\n    envelope: {envelope},\n    pretty: {pretty},\n}};\n\n",
             id = row.id,
             summary = row.summary,
@@ -146,6 +150,15 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             sunset = opt(&row.sunset),
             successor = opt(&row.successor.as_deref().map(snake_case)),
             docs_url = opt(&row.docs_url),
+            versions = row.versions,
+            tag = row.tag,
+            description = opt(&row.description),
+            roles = row.roles,
+            command = match &row.command {
+                Some(words) => format!("Some(&{words:?})"),
+                None => "None".to_owned(),
+            },
+            request_body = opt(&row.request_body),
             success = row.success,
             body_type = opt(&row.body_type),
             page_item = opt(&row.page_item),

@@ -35,10 +35,20 @@ pub fn generate(
     manifest: &[transforms::OperationSpec],
     patterns: &BTreeMap<String, String>,
 ) -> Result<Generated, String> {
+    // What versions there are, for the table, before one per operation is kept.
+    let versions = transforms::versions_by_operation(&spec);
     // One version per operation before anything reads media types.
     transforms::select_versions(&mut spec, today, manifest)?;
     // The lifecycle facts next: later transforms rewrite media types and ids.
     let mut rows = transforms::operation_rows(&spec, manifest)?;
+    for row in &mut rows {
+        if let Some((_, v)) = versions
+            .iter()
+            .find(|((path, method), _)| *path == row.path && *method == row.method)
+        {
+            row.versions = v.clone();
+        }
+    }
     transforms::apply_operation_id_overrides(&mut spec);
     transforms::fence_description_code_as_text(&mut spec);
     transforms::drop_schemaless_json(&mut spec);

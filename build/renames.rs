@@ -87,7 +87,7 @@ pub const RENAMES: &[(&str, &str)] = &[
     ),
     // The create body's own view (`transforms::request_body_views`), beside the job.
     (
-        "ServerlessBackupRestoreJobRequest",
+        "ServerlessBackupRestoreJobBody",
         "ServerlessBackupRestoreJobCreate",
     ),
     (

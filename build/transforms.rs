@@ -29,6 +29,15 @@ pub struct OperationRow {
     /// names it (`successor:`); never guessed from upstream's links.
     pub successor: Option<String>,
     pub docs_url: Option<String>,
+    /// The spec's first tag, e.g. `Flex Restore Jobs`.
+    pub tag: String,
+    /// `x-rolesRequirements`: the roles any one of which may call it.
+    pub roles: Vec<String>,
+    /// Every version the vendored fragment has for it, oldest first (the pipeline fills
+    /// it in before [`select_versions`] keeps one).
+    pub versions: Vec<String>,
+    /// The friendly CLI command, from the manifest's `cli:`.
+    pub command: Option<Vec<String>>,
     /// The fields below are filled in by `describe_operations` from the transformed spec.
     /// The spec's `description`, for the method's docs.
     pub description: Option<String>,
@@ -92,6 +101,8 @@ pub struct OperationSpec {
     pub version: Option<String>,
     /// The manifest `id` of the operation that replaces this deprecated one.
     pub successor: Option<String>,
+    /// The friendly CLI command that runs it (`cli: [flex, restore, create]`), if any.
+    pub cli: Option<Vec<String>>,
 }
 
 impl OperationSpec {
@@ -130,9 +141,24 @@ pub fn manifest_operations(manifest: &Value) -> Result<Vec<OperationSpec>, Strin
                 .ok_or(format!("operation {id}: `formerly` must list strings"))?,
             Some(_) => return Err(format!("operation {id}: `formerly` must be a list of ids")),
         };
+        let cli = match op.get("cli") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(words)) => Some(
+                words
+                    .iter()
+                    .map(|w| w.as_str().filter(|w| is_command_word(w)).map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .filter(|words| !words.is_empty())
+                    .ok_or(format!(
+                        "operation {id}: `cli` must list one or more words of lowercase letters, digits and `-`"
+                    ))?,
+            ),
+            Some(_) => return Err(format!("operation {id}: `cli` must be a list of words")),
+        };
         let entry = OperationSpec {
             version: text("version")?,
             successor: text("successor")?,
+            cli,
             id,
             formerly,
         };
@@ -143,6 +169,18 @@ pub fn manifest_operations(manifest: &Value) -> Result<Vec<OperationSpec>, Strin
                     other.id, entry.id
                 ));
             }
+            // A command that is another's prefix would be both a command and a group.
+            if let (Some(a), Some(b)) = (&entry.cli, &other.cli)
+                && (a.starts_with(b) || b.starts_with(a))
+            {
+                return Err(format!(
+                    "the `cli` commands of {} ({}) and {} ({}) clash: one is the start of the other",
+                    other.id,
+                    b.join(" "),
+                    entry.id,
+                    a.join(" ")
+                ));
+            }
         }
         out.push(entry);
     }
@@ -150,6 +188,14 @@ pub fn manifest_operations(manifest: &Value) -> Result<Vec<OperationSpec>, Strin
         return Err("`operations` is empty".to_owned());
     }
     Ok(out)
+}
+
+/// A word of a CLI command: `restore`, `migrate-check`.
+fn is_command_word(word: &str) -> bool {
+    word.starts_with(|c: char| c.is_ascii_lowercase())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 const VENDOR_MEDIA_PREFIX: &str = "application/vnd.atlas.";
@@ -237,6 +283,7 @@ pub fn operation_rows(
                 method_id(o)
             }
         };
+        let command = manifest_entry(manifest, &spec_id).and_then(|m| m.cli.clone());
         rows.push(OperationRow {
             spec_id,
             id,
@@ -250,6 +297,19 @@ pub fn operation_rows(
             sunset: str_field(media, "x-sunset"),
             successor,
             docs_url: str_field(op, "x-xgen-docs-url"),
+            tag: op
+                .pointer("/tags/0")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            roles: op
+                .get("x-rolesRequirements")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect(),
+            command,
             ..OperationRow::default()
         });
     }
@@ -438,6 +498,20 @@ pub fn choose_version(versions: &[(String, Option<String>)], today: &str) -> Opt
     newest(true)
         .or_else(|| newest(false))
         .or_else(|| versions.first().map(|(v, _)| v.clone()))
+}
+
+/// Each operation's versions (`(path, method)` → versions, oldest first), as the spec has
+/// them before [`select_versions`].
+pub fn versions_by_operation(spec: &Value) -> Vec<((String, String), Vec<String>)> {
+    operations(spec)
+        .into_iter()
+        .map(|(path, method, op)| {
+            let mut versions: Vec<String> = versions_of(op).into_iter().map(|(v, _)| v).collect();
+            versions.sort();
+            versions.dedup();
+            ((path, method), versions)
+        })
+        .collect()
 }
 
 /// `(version, x-sunset)` of every versioned media entry of an operation's request body
@@ -1067,8 +1141,9 @@ fn count_refs(value: &Value, target: &str) -> usize {
 /// and closed enums survive [`relax_response_constraints`] and [`extract_open_enums`].
 /// A schema only request bodies use becomes its view in place; one that responses share
 /// (`ServerlessBackupRestoreJob` is both the create body and the job) is copied to
-/// `{Schema}Request`, so answers stay tolerant. Schemas the body reaches through `$ref`
-/// stay shared, and relaxed. Returns the views' names.
+/// `{Schema}Body` (upstream has `...Request` schemas of its own), so answers stay
+/// tolerant. Schemas the body reaches through `$ref` stay shared, and relaxed. Returns
+/// the views' names.
 pub fn request_body_views(spec: &mut Value) -> Result<Vec<String>, String> {
     let mut bodies: Vec<String> = Vec::new();
     for (_, _, op) in operations(spec) {
@@ -1096,7 +1171,7 @@ pub fn request_body_views(spec: &mut Value) -> Result<Vec<String>, String> {
             .sum();
         let shared = count_refs(spec, &reference) > in_bodies;
         let view_name = if shared {
-            format!("{name}Request")
+            format!("{name}Body")
         } else {
             name.to_owned()
         };

@@ -175,6 +175,45 @@ fn the_manifest_reads_pins_and_successors_and_rejects_other_shapes() {
 }
 
 #[test]
+fn the_manifest_reads_cli_commands_and_refuses_malformed_or_clashing_ones() {
+    let read = |cli: Value, other: Value| {
+        manifest_operations(&json!({"operations": [
+            {"id": "a", "cli": cli}, {"id": "b", "cli": other}]}))
+    };
+    let ops = read(
+        json!(["flex", "restore", "create"]),
+        json!(["migrate-check"]),
+    )
+    .unwrap();
+    assert_eq!(
+        ops[0].cli.as_deref(),
+        Some(&["flex".to_owned(), "restore".to_owned(), "create".to_owned()][..])
+    );
+    assert_eq!(
+        manifest_operations(&json!({"operations": [{"id": "a"}]})).unwrap()[0].cli,
+        None
+    );
+    for bad in [
+        json!([]),
+        json!(["Flex"]),
+        json!(["flex restore"]),
+        json!([1]),
+        json!("flex"),
+    ] {
+        let err = read(bad.clone(), json!(null)).unwrap_err();
+        assert!(err.contains("operation a: `cli`"), "{bad}: {err}");
+    }
+    // The same command twice, or one that is another's group, is refused.
+    for (a, b) in [
+        (json!(["flex", "get"]), json!(["flex", "get"])),
+        (json!(["flex"]), json!(["flex", "get"])),
+    ] {
+        let err = read(a, b).unwrap_err();
+        assert!(err.contains("the `cli` commands of a"), "{err}");
+    }
+}
+
+#[test]
 fn overrides_become_operation_ids() {
     let mut s = spec();
     apply_operation_id_overrides(&mut s);
@@ -335,18 +374,18 @@ fn job_schema() -> Value {
 fn a_shared_request_body_gets_a_strict_view_of_its_own() {
     let schemas = json!({"Job": job_schema(), "Stamp": {"type": "object", "readOnly": true}});
     let mut s = with_body(schemas, "Job", "Job");
-    assert_eq!(request_body_views(&mut s).unwrap(), ["JobRequest"]);
+    assert_eq!(request_body_views(&mut s).unwrap(), ["JobBody"]);
     let op = &s["paths"]["/jobs"]["post"];
     assert_eq!(
         op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
-        "#/components/schemas/JobRequest"
+        "#/components/schemas/JobBody"
     );
     assert_eq!(
         op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/Job",
         "the answer keeps the tolerant schema"
     );
-    let view = &s["components"]["schemas"]["JobRequest"];
+    let view = &s["components"]["schemas"]["JobBody"];
     let props = view["properties"].as_object().unwrap();
     // What Atlas alone writes goes, directly or through a readOnly schema.
     assert_eq!(
@@ -364,7 +403,7 @@ fn a_shared_request_body_gets_a_strict_view_of_its_own() {
     let enums = extract_open_enums(&mut s).unwrap();
     let names: Vec<&str> = enums.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["JobKind"]);
-    let view = &s["components"]["schemas"]["JobRequest"]["properties"];
+    let view = &s["components"]["schemas"]["JobBody"]["properties"];
     assert_eq!(view["snapshotId"]["pattern"], "^[a-f0-9]{24}$");
     assert_eq!(view["kind"]["enum"], json!(["automated", "download"]));
     let job = &s["components"]["schemas"]["Job"]["properties"];
@@ -389,11 +428,11 @@ fn a_body_only_requests_use_becomes_its_view_in_place() {
 
 #[test]
 fn a_request_view_name_that_clashes_is_an_error() {
-    let schemas = json!({"Job": job_schema(), "JobRequest": {"type": "object"},
+    let schemas = json!({"Job": job_schema(), "JobBody": {"type": "object"},
         "Stamp": {"type": "object"}});
     let mut s = with_body(schemas, "Job", "Job");
     let err = request_body_views(&mut s).unwrap_err();
-    assert!(err.contains("JobRequest"), "{err}");
+    assert!(err.contains("JobBody"), "{err}");
 }
 
 #[test]
@@ -409,10 +448,10 @@ fn a_body_operation_gets_the_body_argument_and_its_type_in_the_row() {
     request_body_views(&mut s).unwrap();
     describe_operations(&s, &mut rows).unwrap();
     assert_eq!(rows[0].unsupported, None);
-    assert_eq!(rows[0].request_body.as_deref(), Some("JobRequest"));
+    assert_eq!(rows[0].request_body.as_deref(), Some("JobBody"));
     let methods = emit::client_methods(&rows);
     assert!(
-        methods.contains("pub async fn create_job(&self, body: &types::JobRequest)"),
+        methods.contains("pub async fn create_job(&self, body: &types::JobBody)"),
         "{methods}"
     );
     assert!(methods.contains(".body(body.clone())"), "{methods}");

@@ -105,3 +105,69 @@ async fn every_operation_sends_its_method_path_media_types_and_body() {
         assert_eq!(op.sunset.is_some(), op.deprecated, "{}", op.id);
     }
 }
+
+/// The vendored fragment, read here on its own (not through build.rs).
+fn spec() -> Value {
+    serde_yaml_ng::from_str(include_str!("../spec/openapi.yaml")).expect("YAML")
+}
+
+#[test]
+fn every_row_carries_its_tag_roles_versions_body_and_command_as_the_spec_and_manifest_say() {
+    let spec = spec();
+    let manifest: Value =
+        serde_yaml_ng::from_str(include_str!("../spec/manifest.yaml")).expect("YAML");
+    let mut commands = Vec::new();
+    for op in operations::ALL {
+        let upstream = &spec["paths"][op.path][op.http_method.to_ascii_lowercase()];
+        assert_eq!(upstream["operationId"], op.spec_id);
+        assert_eq!(
+            upstream["x-xgen-operation-id-override"], op.id,
+            "the Atlas CLI's name"
+        );
+        assert_eq!(upstream["tags"][0], op.tag, "{}", op.id);
+        assert_eq!(
+            upstream["x-rolesRequirements"],
+            json!(op.roles),
+            "{}",
+            op.id
+        );
+        assert!(!op.roles.is_empty(), "{}", op.id);
+        assert_eq!(
+            op.description.is_some(),
+            upstream.get("description").is_some()
+        );
+        assert!(op.versions.contains(&op.version), "{}", op.id);
+        // A body exactly where the spec has one, and it is what the method takes.
+        assert_eq!(
+            op.request_body.is_some(),
+            upstream.get("requestBody").is_some()
+        );
+        assert_eq!(op.request_body.is_some(), op.content_type.is_some());
+        for p in op.parameters {
+            assert!(p.description.is_some(), "{}: {}", op.id, p.name);
+        }
+        let entry = manifest["operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == op.spec_id)
+            .expect("in the manifest");
+        assert_eq!(json!(op.command), entry["cli"], "{}", op.id);
+        commands.push(
+            op.command
+                .expect("every vendored operation has a command")
+                .join(" "),
+        );
+    }
+    commands.sort();
+    commands.dedup();
+    assert_eq!(commands.len(), operations::ALL.len(), "commands are unique");
+    let create = &operations::CREATE_FLEX_RESTORE_JOB;
+    assert_eq!(create.command, Some(&["flex", "restore", "create"][..]));
+    assert_eq!(create.tag, "Flex Restore Jobs");
+    assert_eq!(create.request_body, Some("FlexBackupRestoreJobCreate"));
+    assert_eq!(
+        operations::LIST_FLEX_CLUSTERS.command,
+        Some(&["clusters", "list"][..])
+    );
+}
