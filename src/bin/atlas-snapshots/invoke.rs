@@ -6,7 +6,8 @@
 //! this is where the library's generic `Client::invoke` takes over once it exists.
 
 use atlas_snapshots::{
-    Client, Operation, Page, ParameterLocation, Response, Result as AtlasResult, operations,
+    Client, Operation, Page, Parameter, ParameterLocation, Response, Result as AtlasResult,
+    operations,
 };
 use futures::{Stream, StreamExt, TryStreamExt, stream::BoxStream};
 
@@ -51,6 +52,26 @@ impl Call {
             .collect()
     }
 
+    /// Fills in the project (the operation's `GroupId` path parameter) through
+    /// `resolve`, which gets the flag's value if one was given and otherwise finds the
+    /// default (`MONGODB_ATLAS_PROJECT_ID`, the profile's `project_id`).
+    pub fn default_group(
+        &mut self,
+        resolve: impl FnOnce(Option<&str>) -> Result<String, atlas_snapshots::Error>,
+    ) -> Result<(), Failure> {
+        let Some(parameter) = self.operation.parameters.iter().find(|p| is_group(p)) else {
+            return Ok(());
+        };
+        let given = match self.value(parameter.name) {
+            Some(Value::Text(text)) => Some(text.as_str()),
+            _ => None,
+        };
+        let group = resolve(given)?;
+        self.arguments.retain(|(name, _)| *name != parameter.name);
+        self.arguments.push((parameter.name, Value::Text(group)));
+        Ok(())
+    }
+
     fn number(&self, name: &str) -> Option<u32> {
         match self.value(name) {
             Some(Value::Number(n)) => Some(*n),
@@ -64,6 +85,12 @@ impl Call {
             _ => None,
         }
     }
+}
+
+/// Whether `parameter` is the project: optional on the command line, since the
+/// environment or a profile can name it.
+pub fn is_group(parameter: &Parameter) -> bool {
+    parameter.location == ParameterLocation::Path && parameter.rust_type == "GroupId"
 }
 
 /// One fetched page as the output needs it.

@@ -20,6 +20,7 @@ mod friendly;
 mod invoke;
 mod output;
 mod parameters;
+mod profile;
 
 use std::{
     error::Error as _,
@@ -28,7 +29,7 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, env};
+use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, TokenCache, env};
 use clap::{ArgAction, ArgMatches, Args, FromArgMatches};
 
 use crate::output::Format;
@@ -44,7 +45,12 @@ Credentials come from the environment, as for the Atlas CLI: a service account \
 (MONGODB_ATLAS_PUBLIC_API_KEY + MONGODB_ATLAS_PRIVATE_API_KEY) or a token \
 (MONGODB_ATLAS_ACCESS_TOKEN). MONGODB_ATLAS_OPS_MANAGER_URL (the Atlas CLI's name) or \
 MONGODB_ATLAS_BASE_URL sets where Atlas is; with no credentials set, requests go \
-unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.";
+unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.
+
+What the environment does not set comes from the Atlas CLI's profile (-P, else \
+\"default\") in its config.toml: credentials, ops_manager_url, project_id. Flags win \
+over the environment, and the environment over the profile. A service account's \
+token is cached in the user's cache directory (atlas-snapshots) across runs.";
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 2 invalid arguments or configuration (nothing sent); \
@@ -72,6 +78,14 @@ struct Globals {
     /// Give up on a call (retries included) after this many seconds.
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, global = true)]
     timeout: Option<Duration>,
+
+    /// The Atlas CLI profile to read from its config.toml [default: default]
+    #[arg(short = 'P', long, value_name = "NAME", global = true)]
+    profile: Option<String>,
+
+    /// Fetch a new OAuth token instead of using (and storing) the cached one.
+    #[arg(long, global = true, env = profile::NO_TOKEN_CACHE, value_parser = clap::builder::BoolishValueParser::new())]
+    no_token_cache: bool,
 
     /// Log what the client does to stderr (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, action = ArgAction::Count, global = true)]
@@ -158,7 +172,8 @@ enum Form {
     Friendly,
 }
 
-/// The variables that configure credentials; with none set, requests go unsigned.
+/// The variables that configure credentials (or their profile keys); with none set,
+/// requests go unsigned.
 const CREDENTIAL_VARIABLES: [&str; 3] = [env::CLIENT_ID, env::PUBLIC_API_KEY, env::ACCESS_TOKEN];
 
 impl Failure {
@@ -178,7 +193,7 @@ impl Failure {
     /// The failure in the terms of the command that called `op`: the flag a bad value
     /// came from, the command to use once `op` is gone, and what to set after a 401
     /// sent without credentials.
-    fn for_command(self, op: &'static Operation, form: Form) -> Self {
+    fn for_command(self, op: &'static Operation, form: Form, credentials: bool) -> Self {
         let Failure::Atlas {
             error,
             flag: None,
@@ -206,14 +221,10 @@ impl Failure {
                     catalog::command_line(successor)
                 )
             }),
-            _ if error.status() == Some(http::StatusCode::UNAUTHORIZED)
-                && !CREDENTIAL_VARIABLES
-                    .iter()
-                    .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty())) =>
-            {
+            _ if error.status() == Some(http::StatusCode::UNAUTHORIZED) && !credentials => {
                 Some(format!(
                     "no credentials are set: set {} and {} (a service account), {} and {} \
-                     (an API key), or {}",
+                     (an API key), or {}; or name an Atlas CLI profile that holds them (-P)",
                     env::CLIENT_ID,
                     env::CLIENT_SECRET,
                     env::PUBLIC_API_KEY,
@@ -331,24 +342,23 @@ fn deprecation(notice: &DeprecationNotice) -> String {
     text
 }
 
-fn client(globals: &Globals) -> Result<Client, Error> {
+fn client<E>(globals: &Globals, sources: &profile::Sources<E>) -> Result<Client, Error>
+where
+    E: Fn(&str) -> Option<std::ffi::OsString>,
+{
     // --base-url wins over the URL variables, even two that disagree.
     let url_flag = globals.base_url.is_some();
-    let mut builder = Client::builder_from(|name| {
-        let url_variable = name == env::OPS_MANAGER_URL || name == env::BASE_URL;
-        if url_flag && url_variable {
-            None
-        } else {
-            std::env::var_os(name)
-        }
-    })?
-    .envelope(globals.envelope)
-    .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
+    let mut builder = Client::builder_from(|name| sources.lookup(name, url_flag))?
+        .envelope(globals.envelope)
+        .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
     if let Some(url) = &globals.base_url {
         builder = builder.base_url(url.clone());
     }
     if let Some(timeout) = globals.timeout {
         builder = builder.timeout(timeout);
+    }
+    if let Some(cache) = TokenCache::user_default().filter(|_| !globals.no_token_cache) {
+        builder = builder.token_cache(cache);
     }
     builder.build()
 }
@@ -381,10 +391,19 @@ async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
             .ok_or(Failure::Input(format!("unknown command {name}")))?;
         (request, Form::Friendly)
     };
-    let request = request?;
+    let mut request = request?;
     let op = request.call.operation;
+    let sources = profile::Sources::new(
+        |name: &str| std::env::var_os(name),
+        globals.profile.as_deref(),
+        output::stderr_line,
+    )?;
+    let credentials = CREDENTIAL_VARIABLES
+        .iter()
+        .any(|name| sources.lookup(name, false).is_some_and(|v| !v.is_empty()));
     let result = async {
-        let client = client(&globals)?;
+        request.call.default_group(|flag| sources.group_id(flag))?;
+        let client = client(&globals, &sources)?;
         match request.all {
             Some(size) => {
                 commands::all(&client, &request.call, size, globals.output, &mut out).await
@@ -395,7 +414,7 @@ async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
         Ok(out.flush()?)
     }
     .await;
-    result.map_err(|failure: Failure| failure.for_command(op, form))
+    result.map_err(|failure: Failure| failure.for_command(op, form, credentials))
 }
 
 fn main() -> ExitCode {

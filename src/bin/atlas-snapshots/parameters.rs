@@ -9,7 +9,8 @@ use clap::{Arg, ArgMatches};
 
 use crate::{
     Failure,
-    invoke::{Call, Value},
+    invoke::{self, Call, Value},
+    profile,
 };
 
 /// The id of the `api` form's `--version` argument.
@@ -53,10 +54,17 @@ pub fn arg(
             arg.value_name(value_name(&long))
         }
     };
-    if parameter.required {
+    // The project may come from the environment or a profile instead.
+    let required = parameter.required && !invoke::is_group(parameter);
+    if required {
         help.push_str(" (required)");
+    } else if invoke::is_group(parameter) {
+        help.push_str(&format!(
+            " [default: {}, else the profile's project_id]",
+            profile::PROJECT_ID
+        ));
     }
-    arg.required(parameter.required).help(help)
+    arg.required(required).help(help)
 }
 
 /// `--group-id` takes a GROUP_ID, `--clusterName` a CLUSTERNAME.
