@@ -1,7 +1,7 @@
 //! `atlas-snapshots api <tag> <operationId>`: every operation of the table, named and
 //! flagged as the Atlas CLI's `atlas api` names it, built when the program starts.
 
-use atlas_snapshots::{Operation, ParameterLocation, operations};
+use atlas_snapshots::{Operation, operations};
 use clap::{Arg, ArgMatches, Command};
 
 use crate::{Failure, catalog, invoke::Call, parameters};
@@ -43,23 +43,17 @@ fn operation(op: &'static Operation) -> Command {
         .about(about(op))
         .long_about(long_about(op));
     for parameter in op.parameters.iter().filter(|p| !GLOBAL.contains(&p.name)) {
-        let help = match parameter.location {
-            ParameterLocation::Path => format!("Path parameter `{}`", parameter.name),
-            _ => format!("Query parameter `{}`", parameter.name),
-        };
-        let arg = parameters::arg(parameter, parameter.name, help);
-        command = command.arg(arg);
+        command = command.arg(parameters::arg(parameter, parameter.name));
     }
-    let versions = catalog::versions(op);
     command = command.arg(
         Arg::new(parameters::API_VERSION)
             .long("version")
             .value_name("YYYY-MM-DD")
-            .value_parser(versions.clone())
+            .value_parser(op.versions.to_vec())
             .default_value(op.version)
             .help("The API version (only the operation's known versions)"),
     );
-    if op.content_type.is_some() {
+    if op.request_body.is_some() {
         command = command.arg(parameters::file_arg());
     }
     command
@@ -76,10 +70,20 @@ fn about(op: &Operation) -> String {
 /// The operation's `--help` text, from the spec.
 fn long_about(op: &Operation) -> String {
     let mut text = format!("{}\n\n", op.summary);
+    if let Some(description) = op.description {
+        text.push_str(description.trim());
+        text.push_str("\n\n");
+    }
     text.push_str(&format!(
         "{} {} (API version {}; spec id {})\n",
         op.http_method, op.path, op.version, op.spec_id
     ));
+    if !op.roles.is_empty() {
+        text.push_str(&format!(
+            "Required role (any one): {}\n",
+            op.roles.join(", ")
+        ));
+    }
     if let Some(words) = catalog::friendly_command(op) {
         text.push_str(&format!("The same as `{words}`.\n"));
     }
@@ -127,6 +131,14 @@ pub fn call(matches: &ArgMatches) -> Option<Result<Call, Failure>> {
         .iter()
         .copied()
         .find(|op| op.id == id && catalog::tag(op) == tag)?;
+    if let Some(version) = op_matches.get_one::<String>(parameters::API_VERSION)
+        && version != op.version
+    {
+        return Some(Err(Failure::Input(format!(
+            "--version {version}: this build calls {} at version {} only",
+            op.id, op.version
+        ))));
+    }
     let parameters = op.parameters.iter().filter(|p| !GLOBAL.contains(&p.name));
     Some(parameters::call(op, parameters, op_matches))
 }

@@ -1,32 +1,12 @@
 //! The operation table (`atlas_snapshots::operations::ALL`) as the command line names
 //! it: Atlas CLI tags and ids for `api`, command words for the friendly commands, flag
-//! spellings derived from the parameters' shared types. Nothing here names an operation
-//! except the curated command words, which are data.
+//! spellings derived from the parameters' shared types. Nothing here names an operation.
 
 use atlas_snapshots::{Operation, Parameter, ParameterLocation, operations};
 
-/// The friendly command of each operation that has one, as words after the binary's
-/// name. Curated data, kept beside the table until the generated rows carry their own
-/// (the manifest's `cli:` key).
-const COMMAND_WORDS: &[(&Operation, &[&str])] = &[
-    (
-        &operations::GET_SERVERLESS_BACKUP_SNAPSHOT,
-        &["serverless", "get"],
-    ),
-    (
-        &operations::LIST_SERVERLESS_BACKUP_SNAPSHOTS,
-        &["serverless", "list"],
-    ),
-    (&operations::GET_FLEX_BACKUP_SNAPSHOT, &["flex", "get"]),
-    (&operations::LIST_FLEX_BACKUP_SNAPSHOTS, &["flex", "list"]),
-];
-
-/// The words of `op`'s friendly command, if it has one.
+/// The words of `op`'s friendly command (the manifest's `cli:`), if it has one.
 pub fn command_words(op: &Operation) -> Option<&'static [&'static str]> {
-    COMMAND_WORDS
-        .iter()
-        .find(|(row, _)| *row == op)
-        .map(|(_, words)| *words)
+    op.command
 }
 
 /// Every operation with a friendly command, in table order.
@@ -48,15 +28,9 @@ pub fn command_line(op: &Operation) -> String {
 }
 
 /// The operation's tag as the Atlas CLI writes it (`cloudBackups`, `flexSnapshots`):
-/// the spec's tag, read from the operation's documentation link (`#tag/Cloud-Backups/`),
-/// in lower camel case.
+/// the spec's tag in lower camel case.
 pub fn tag(op: &Operation) -> String {
-    let spec_tag = op
-        .docs_url
-        .and_then(|url| url.split("#tag/").nth(1))
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or("other");
-    camel(spec_tag)
+    camel(op.tag)
 }
 
 /// `Cloud-Backups` or `Cloud Backups` as `cloudBackups`.
@@ -80,11 +54,6 @@ fn camel(words: &str) -> String {
     out
 }
 
-/// The API versions the operation can be called with.
-pub fn versions(op: &Operation) -> Vec<&'static str> {
-    vec![op.version]
-}
-
 /// Query parameters every call takes, which the friendly commands set otherwise
 /// (`--envelope` is global, and the output is indented anyway) or never need.
 const NOT_FRIENDLY: [&str; 3] = ["envelope", "pretty", "includeCount"];
@@ -103,6 +72,7 @@ pub fn friendly_flag(parameter: &Parameter) -> String {
         (ParameterLocation::Path, "GroupId") => Some("group-id"),
         (ParameterLocation::Path, "ClusterName") => Some("cluster"),
         (ParameterLocation::Path, "SnapshotId") => Some("snapshot"),
+        (ParameterLocation::Path, "RestoreJobId") => Some("restore-job"),
         (ParameterLocation::Query, _) if parameter.name == "itemsPerPage" => Some("page-size"),
         _ => None,
     };

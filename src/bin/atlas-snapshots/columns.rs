@@ -65,6 +65,38 @@ const LAYOUTS: &[(&str, &[Column])] = &[
             Column::new("SIZE", &[], Show::Size),
         ],
     ),
+    ("FlexCluster", CLUSTER),
+    ("ServerlessInstance", CLUSTER),
+    (
+        "FlexBackupRestoreJob",
+        &[
+            Column::new("ID", &["id"], Show::First),
+            Column::new("SNAPSHOT", &["snapshotId"], Show::First),
+            Column::new("STATUS", &["status"], Show::First),
+            Column::new("DELIVERY", &["deliveryType"], Show::First),
+            Column::new("TARGET", &["targetDeploymentItemName"], Show::First),
+            Column::new("FINISHED", &["restoreFinishedDate"], Show::Time),
+        ],
+    ),
+    (
+        "ServerlessBackupRestoreJob",
+        &[
+            Column::new("ID", &["id"], Show::First),
+            Column::new("SNAPSHOT", &["snapshotId"], Show::First),
+            Column::new("DELIVERY", &["deliveryType"], Show::First),
+            Column::new("TARGET", &["targetClusterName"], Show::First),
+            Column::new("FINISHED", &["finishedAt"], Show::Time),
+        ],
+    ),
+];
+
+/// Flex clusters and Serverless instances describe themselves alike.
+const CLUSTER: &[Column] = &[
+    Column::new("NAME", &["name"], Show::First),
+    Column::new("ID", &["id"], Show::First),
+    Column::new("STATE", &["stateName"], Show::First),
+    Column::new("VERSION", &["mongoDBVersion"], Show::First),
+    Column::new("CREATED", &["createDate"], Show::Time),
 ];
 
 /// The table layout of one item type.
@@ -180,6 +212,17 @@ mod tests {
             layout.row(&item),
             ["c", "2026-01-10T04:00:00Z", "queued", "-", "-"]
         );
+    }
+
+    /// Every item type the table answers with has a layout, so `--output table` works
+    /// for every command.
+    #[test]
+    fn every_item_type_of_the_table_has_a_layout() {
+        for op in atlas_snapshots::operations::ALL {
+            if let Some(item) = op.page_item.or(op.body_type) {
+                assert!(Layout::of(item).is_some(), "{}: {item}", op.id);
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,17 @@ const GROUPS: &[(&[&str], &str)] = &[
         &["serverless"],
         "Snapshots of a Serverless instance (deprecated by Atlas: use `flex`).",
     ),
+    (
+        &["serverless", "instances"],
+        "Serverless instances (deprecated by Atlas: use `clusters`).",
+    ),
+    (
+        &["serverless", "restore"],
+        "Restore jobs of a Serverless instance (deprecated by Atlas: use `flex restore`).",
+    ),
     (&["flex"], "Snapshots of a Flex cluster."),
+    (&["flex", "restore"], "Restore jobs of a Flex cluster."),
+    (&["clusters"], "Flex clusters."),
 ];
 
 const ALL: &str = "all";
@@ -88,12 +98,12 @@ fn leaf(word: &'static str, op: &'static Operation) -> Command {
     }
     let mut command = Command::new(word).about(about).long_about(long_about);
     for parameter in catalog::friendly_parameters(op) {
-        let help = format!("`{}`", parameter.name);
-        let mut arg = parameters::arg(parameter, catalog::friendly_flag(parameter), help);
+        let mut arg = parameters::arg(parameter, catalog::friendly_flag(parameter));
         if parameter.name == "itemsPerPage" {
-            arg = arg.help(format!(
+            let help = format!(
                 "Items per request, 1 to 500 (default {PAGE_SIZE}, or {ALL_PAGE_SIZE} with --all)"
-            ));
+            );
+            arg = arg.help(help.clone()).long_help(help);
         }
         if parameter.name == "pageNum" {
             arg = arg.conflicts_with(ALL);
@@ -108,7 +118,7 @@ fn leaf(word: &'static str, op: &'static Operation) -> Command {
                 .help("Fetch every page and print all items as one list"),
         );
     }
-    if op.content_type.is_some() {
+    if op.request_body.is_some() {
         command = command.arg(parameters::file_arg());
     }
     command

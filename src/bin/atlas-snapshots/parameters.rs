@@ -20,15 +20,11 @@ pub const FILE: &str = "file";
 /// The largest request body `--file` reads.
 pub const MAX_BODY_BYTES: u64 = 1024 * 1024;
 
-/// The flag for `parameter`, spelled `long`, with its pattern, range and default in
-/// the help.
-pub fn arg(
-    parameter: &'static Parameter,
-    long: impl Into<clap::builder::Str>,
-    help: String,
-) -> Arg {
+/// The flag for `parameter`, spelled `long`: the spec's description (its first
+/// sentence in `-h`, all of it in `--help`), and its pattern, range and default.
+pub fn arg(parameter: &'static Parameter, long: impl Into<clap::builder::Str>) -> Arg {
     let long = long.into();
-    let mut help = help;
+    let mut facts = Vec::new();
     let arg = Arg::new(parameter.name).long(long.clone());
     let arg = match parameter.rust_type {
         "bool" => arg
@@ -40,16 +36,16 @@ pub fn arg(
         "u32" => {
             let low = parameter.minimum.unwrap_or(0);
             let high = parameter.maximum.unwrap_or(i64::from(u32::MAX));
-            match parameter.maximum {
-                Some(high) => help.push_str(&format!(", {low} to {high}")),
-                None => help.push_str(&format!(", at least {low}")),
-            }
+            facts.push(match parameter.maximum {
+                Some(high) => format!("{low} to {high}"),
+                None => format!("at least {low}"),
+            });
             arg.value_name("N")
                 .value_parser(clap::value_parser!(u32).range(low..=high))
         }
         _ => {
             if let Some(pattern) = parameter.pattern {
-                help.push_str(&format!(", matching {pattern}"));
+                facts.push(format!("matching {pattern}"));
             }
             arg.value_name(value_name(&long))
         }
@@ -57,14 +53,33 @@ pub fn arg(
     // The project may come from the environment or a profile instead.
     let required = parameter.required && !invoke::is_group(parameter);
     if required {
-        help.push_str(" (required)");
+        facts.push("required".to_owned());
     } else if invoke::is_group(parameter) {
-        help.push_str(&format!(
-            " [default: {}, else the profile's project_id]",
+        facts.push(format!(
+            "default: {}, else the profile's project_id",
             profile::PROJECT_ID
         ));
     }
-    arg.required(required).help(help)
+    let facts = facts.join("; ");
+    let name = parameter.name;
+    let (help, long_help) = match parameter.description.map(str::trim) {
+        Some(text) if !text.is_empty() => {
+            let first = text.split_once(". ").map_or(text, |(first, _)| first);
+            let first = first.trim_end_matches('.');
+            (
+                format!("{first} [{facts}]"),
+                format!("{text}\n[`{name}`; {facts}]"),
+            )
+        }
+        _ => (format!("`{name}` [{facts}]"), format!("`{name}` [{facts}]")),
+    };
+    let (help, long_help) = if facts.is_empty() {
+        let strip = |t: String| t.replace(" []", "").replace("; ]", "]");
+        (strip(help), strip(long_help))
+    } else {
+        (help, long_help)
+    };
+    arg.required(required).help(help).long_help(long_help)
 }
 
 /// `--group-id` takes a GROUP_ID, `--clusterName` a CLUSTERNAME.
@@ -72,12 +87,16 @@ fn value_name(long: &str) -> String {
     long.to_ascii_uppercase().replace('-', "_")
 }
 
-/// `--file`: a request body.
+/// `--file`: the request body, which an operation that takes one always requires.
 pub fn file_arg() -> Arg {
-    Arg::new(FILE).long("file").value_name("PATH").help(format!(
-        "The request body (JSON) from a file, or - for stdin; at most {} KiB",
-        MAX_BODY_BYTES / 1024
-    ))
+    Arg::new(FILE)
+        .long("file")
+        .value_name("PATH")
+        .required(true)
+        .help(format!(
+            "The request body (JSON) from a file, or - for stdin; at most {} KiB [required]",
+            MAX_BODY_BYTES / 1024
+        ))
 }
 
 /// The call `matches` describe for `op`, over the flags of `parameters`; the body is
