@@ -188,3 +188,63 @@ fn every_row_carries_its_tag_roles_versions_body_and_command_as_the_spec_and_man
         Some(&["clusters", "list"][..])
     );
 }
+
+/// Against the stand-in, which serves the whole backup domain: every operation succeeds
+/// through `invoke`, a get finds the restore job its family's create just made, and the
+/// answer's deprecation is what the row says.
+#[tokio::test]
+async fn every_operation_succeeds_against_the_stand_in_and_reports_its_deprecation() {
+    let standin = standin(1).await;
+    // The stand-in marks the deprecated (Serverless) operations' answers only.
+    standin.set_deprecation(Some("@1769040000")).unwrap();
+    let client = client(&standin);
+    let (mut flex_job, mut serverless_job) = (None::<String>, None::<String>);
+    for op in operations::ALL {
+        let flex = op.path.contains("/flexClusters");
+        let job = if flex {
+            &mut flex_job
+        } else {
+            &mut serverless_job
+        };
+        let mut invocation = Invocation::new(op);
+        for p in op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Path)
+        {
+            let value = match (p.rust_name, job.as_ref()) {
+                ("restore_job_id", Some(id)) => id.clone(),
+                ("restore_job_id", None) => panic!("{}: no job created yet", op.id),
+                _ => arg(op, p),
+            };
+            invocation = invocation.argument(p.name, value);
+        }
+        if op.request_body.is_some() {
+            invocation = invocation.body(body(op).to_string());
+        }
+        let response = client
+            .invoke(invocation)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        assert!(
+            op.success.contains(&response.status().as_u16()),
+            "{}",
+            op.id
+        );
+        assert_eq!(
+            response.lifecycle().deprecation.is_some(),
+            op.deprecated,
+            "{}: the answer's Deprecation against the row",
+            op.id
+        );
+        if op.method_name.starts_with("create_") {
+            let created: Value = serde_json::from_slice(response.body()).unwrap();
+            *job = Some(created["id"].as_str().expect("the job's id").to_owned());
+        }
+    }
+    assert_eq!(
+        standin.requests().len(),
+        operations::ALL.len(),
+        "one request each"
+    );
+}
