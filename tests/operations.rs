@@ -1,14 +1,12 @@
-//! Every operation of the table, called through its generated method: the request
-//! carries the row's method, path, `Accept` and, for a body, its `Content-Type` and the
-//! JSON given; the answer decodes into the method's type.
+//! Every operation of the table, called through `Client::invoke` (so through its typed
+//! method): the request carries the row's method, path, `Accept` and, for a body, its
+//! `Content-Type` and the JSON given; the answer decodes into the method's type.
 
 mod common;
 
-use atlas_snapshots::{Operation, Parameter, ParameterLocation, operations};
+use atlas_snapshots::{Invocation, Operation, Parameter, ParameterLocation, operations};
 use common::*;
 use serde_json::{Value, json};
-
-include!(concat!(env!("OUT_DIR"), "/every_operation.rs"));
 
 /// The restore job id the calls name.
 const RESTORE_JOB: &str = "6b1c2d3e4f5a6b7c8d9e0f1a";
@@ -61,6 +59,22 @@ fn any_success() -> String {
     .to_string()
 }
 
+/// `op` with a value for each path parameter and its body, if it takes one.
+fn invocation(op: &'static Operation) -> Invocation {
+    let mut invocation = Invocation::new(op);
+    for p in op
+        .parameters
+        .iter()
+        .filter(|p| p.location == ParameterLocation::Path)
+    {
+        invocation = invocation.argument(p.name, arg(op, p));
+    }
+    match op.request_body {
+        Some(_) => invocation.body(body(op).to_string()),
+        None => invocation,
+    }
+}
+
 /// `op.path` with each `{name}` replaced by its argument.
 fn filled(op: &'static Operation) -> String {
     op.parameters
@@ -75,8 +89,11 @@ fn filled(op: &'static Operation) -> String {
 async fn every_operation_sends_its_method_path_media_types_and_body() {
     let server =
         Loopback::start(200, &[("content-type", "application/json")], &any_success()).await;
-    let calls = call_every_operation(&server.client(), arg, body).await;
-    assert_eq!(calls.len(), operations::ALL.len());
+    let client = server.client();
+    let mut calls = Vec::new();
+    for op in operations::ALL {
+        calls.push((op, client.invoke(invocation(op)).await));
+    }
     let received = server.received();
     assert_eq!(received.len(), calls.len(), "one request per operation");
     for ((op, result), request) in calls.iter().zip(&received) {
@@ -169,5 +186,65 @@ fn every_row_carries_its_tag_roles_versions_body_and_command_as_the_spec_and_man
     assert_eq!(
         operations::LIST_FLEX_CLUSTERS.command,
         Some(&["clusters", "list"][..])
+    );
+}
+
+/// Against the stand-in, which serves the whole backup domain: every operation succeeds
+/// through `invoke`, a get finds the restore job its family's create just made, and the
+/// answer's deprecation is what the row says.
+#[tokio::test]
+async fn every_operation_succeeds_against_the_stand_in_and_reports_its_deprecation() {
+    let standin = standin(1).await;
+    // The stand-in marks the deprecated (Serverless) operations' answers only.
+    standin.set_deprecation(Some("@1769040000")).unwrap();
+    let client = client(&standin);
+    let (mut flex_job, mut serverless_job) = (None::<String>, None::<String>);
+    for op in operations::ALL {
+        let flex = op.path.contains("/flexClusters");
+        let job = if flex {
+            &mut flex_job
+        } else {
+            &mut serverless_job
+        };
+        let mut invocation = Invocation::new(op);
+        for p in op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Path)
+        {
+            let value = match (p.rust_name, job.as_ref()) {
+                ("restore_job_id", Some(id)) => id.clone(),
+                ("restore_job_id", None) => panic!("{}: no job created yet", op.id),
+                _ => arg(op, p),
+            };
+            invocation = invocation.argument(p.name, value);
+        }
+        if op.request_body.is_some() {
+            invocation = invocation.body(body(op).to_string());
+        }
+        let response = client
+            .invoke(invocation)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        assert!(
+            op.success.contains(&response.status().as_u16()),
+            "{}",
+            op.id
+        );
+        assert_eq!(
+            response.lifecycle().deprecation.is_some(),
+            op.deprecated,
+            "{}: the answer's Deprecation against the row",
+            op.id
+        );
+        if op.method_name.starts_with("create_") {
+            let created: Value = serde_json::from_slice(response.body()).unwrap();
+            *job = Some(created["id"].as_str().expect("the job's id").to_owned());
+        }
+    }
+    assert_eq!(
+        standin.requests().len(),
+        operations::ALL.len(),
+        "one request each"
     );
 }
