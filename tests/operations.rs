@@ -4,45 +4,9 @@
 
 mod common;
 
-use atlas_snapshots::{Invocation, Operation, Parameter, ParameterLocation, operations};
-use common::*;
+use atlas_snapshots::{Operation, ParameterLocation, operations};
+use common::{every_operation::*, *};
 use serde_json::{Value, json};
-
-/// The restore job id the calls name.
-const RESTORE_JOB: &str = "6b1c2d3e4f5a6b7c8d9e0f1a";
-
-/// A value for each path parameter of `op`.
-fn arg(op: &'static Operation, parameter: &Parameter) -> String {
-    let flex = op.path.contains("/flexClusters");
-    match (parameter.rust_name, flex) {
-        ("group_id", _) => GROUP.to_owned(),
-        ("cluster_name", true) => FLEX.to_owned(),
-        ("cluster_name", false) | ("serverless_name", false) => SERVERLESS.to_owned(),
-        ("snapshot_id", true) => flex_id(0),
-        ("snapshot_id", false) => serverless_id(0),
-        ("restore_job_id", _) => RESTORE_JOB.to_owned(),
-        (other, _) => panic!("{}: no value for {other}", op.id),
-    }
-}
-
-/// A valid request body for each operation that takes one.
-fn body(op: &'static Operation) -> Value {
-    match op.method_name {
-        "create_flex_restore_job" => json!({
-            "snapshotId": flex_id(0),
-            "targetDeploymentItemName": "Flex1",
-            "targetProjectId": GROUP,
-        }),
-        "download_flex_backup" => json!({ "snapshotId": flex_id(0) }),
-        "create_serverless_restore_job" => json!({
-            "deliveryType": "automated",
-            "snapshotId": serverless_id(0),
-            "targetClusterName": "Serverless1",
-            "targetGroupId": GROUP,
-        }),
-        other => panic!("{other}: no sample body"),
-    }
-}
 
 /// One answer every success type of the table decodes: each type reads its own fields
 /// (the required ones of a page, a cluster and a Serverless restore job are here) and
@@ -57,22 +21,6 @@ fn any_success() -> String {
         "targetGroupId": GROUP,
     })
     .to_string()
-}
-
-/// `op` with a value for each path parameter and its body, if it takes one.
-fn invocation(op: &'static Operation) -> Invocation {
-    let mut invocation = Invocation::new(op);
-    for p in op
-        .parameters
-        .iter()
-        .filter(|p| p.location == ParameterLocation::Path)
-    {
-        invocation = invocation.argument(p.name, arg(op, p));
-    }
-    match op.request_body {
-        Some(_) => invocation.body(body(op).to_string()),
-        None => invocation,
-    }
 }
 
 /// `op.path` with each `{name}` replaced by its argument.
@@ -92,7 +40,7 @@ async fn every_operation_sends_its_method_path_media_types_and_body() {
     let client = server.client();
     let mut calls = Vec::new();
     for op in operations::ALL {
-        calls.push((op, client.invoke(invocation(op)).await));
+        calls.push((op, client.invoke(invocation(op, None)).await));
     }
     let received = server.received();
     assert_eq!(received.len(), calls.len(), "one request per operation");
@@ -198,34 +146,9 @@ async fn every_operation_succeeds_against_the_stand_in_and_reports_its_deprecati
     // The stand-in marks the deprecated (Serverless) operations' answers only.
     standin.set_deprecation(Some("@1769040000")).unwrap();
     let client = client(&standin);
-    let (mut flex_job, mut serverless_job) = (None::<String>, None::<String>);
-    for op in operations::ALL {
-        let flex = op.path.contains("/flexClusters");
-        let job = if flex {
-            &mut flex_job
-        } else {
-            &mut serverless_job
-        };
-        let mut invocation = Invocation::new(op);
-        for p in op
-            .parameters
-            .iter()
-            .filter(|p| p.location == ParameterLocation::Path)
-        {
-            let value = match (p.rust_name, job.as_ref()) {
-                ("restore_job_id", Some(id)) => id.clone(),
-                ("restore_job_id", None) => panic!("{}: no job created yet", op.id),
-                _ => arg(op, p),
-            };
-            invocation = invocation.argument(p.name, value);
-        }
-        if op.request_body.is_some() {
-            invocation = invocation.body(body(op).to_string());
-        }
-        let response = client
-            .invoke(invocation)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", op.id));
+    let calls = call_every_operation(&client).await;
+    for (op, result) in &calls {
+        let response = result.as_ref().unwrap_or_else(|e| panic!("{}: {e}", op.id));
         assert!(
             op.success.contains(&response.status().as_u16()),
             "{}",
@@ -237,11 +160,8 @@ async fn every_operation_succeeds_against_the_stand_in_and_reports_its_deprecati
             "{}: the answer's Deprecation against the row",
             op.id
         );
-        if op.method_name.starts_with("create_") {
-            let created: Value = serde_json::from_slice(response.body()).unwrap();
-            *job = Some(created["id"].as_str().expect("the job's id").to_owned());
-        }
     }
+    assert_eq!(calls.len(), operations::ALL.len());
     assert_eq!(
         standin.requests().len(),
         operations::ALL.len(),

@@ -33,6 +33,8 @@ use reqwest::{StatusCode, header::HeaderMap};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+mod common;
+
 // ---------------------------------------------------------------------------------------
 // Finding and running Prism
 // ---------------------------------------------------------------------------------------
@@ -1006,6 +1008,32 @@ async fn proxy_every_operation_answers_within_the_spec() {
     assert_typed_is_body("list flex", &r);
     assert_eq!(r.value().results.len(), 1);
     assert_eq!(r.value().total_count, Some(3));
+}
+
+/// Every operation of the table, the backup domain's writes among them, through the
+/// proxy: Prism sees each request within the spec, and the stand-in's every answer
+/// (restore jobs, downloads, clusters, instances) validates against its schema.
+#[tokio::test]
+async fn proxy_every_operation_of_the_table_answers_within_the_spec() {
+    let bin = prism_or_skip!();
+    let p = Proxied::start(&bin).await;
+    let before = p.standin.request_count();
+    let calls = common::every_operation::call_every_operation(&p.client()).await;
+    assert_eq!(calls.len(), atlas_snapshots::operations::ALL.len());
+    for (op, result) in &calls {
+        let r = result.as_ref().unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        assert_eq!(
+            judge(op.id, r.status(), r.headers(), r.body(), false),
+            Vec::<&str>::new(),
+            "{}",
+            op.id
+        );
+    }
+    assert_eq!(
+        p.standin.request_count() - before,
+        calls.len() as u64,
+        "Prism forwarded every call to the stand-in"
+    );
 }
 
 #[tokio::test]
