@@ -185,7 +185,7 @@ async fn serverless_restore_says_it_is_deprecated_and_names_flex_after_the_sunse
     let standin = world().await;
     let snapshot = sample::serverless_snapshot_in(GROUP, MIGRATED, 5);
     let body = json!({
-        "deliveryType": "RESTORE",
+        "deliveryType": "automated",
         "snapshotId": snapshot["id"],
         "targetClusterName": LEGACY,
         "targetGroupId": GROUP,
@@ -230,7 +230,7 @@ async fn unusable_bodies_exit_2_before_anything_is_sent() {
     std::fs::write(&big, vec![b' '; 1024 * 1024 + 1]).expect("write the big body");
 
     let cases: Vec<(Run, &str)> = vec![
-        (with_body(&standin, &create, &json!("not an object")).await, "body"),
+        (with_body(&standin, &create, &json!("not an object")).await, "invalid --file"),
         (
             {
                 let mut cmd = cli(&standin.base_url(), &format!("{create} --file -"));

@@ -70,7 +70,9 @@ pub fn friendly_parameters(op: &Operation) -> impl Iterator<Item = &'static Para
 pub fn friendly_flag(parameter: &Parameter) -> String {
     let by_type = match (parameter.location, parameter.rust_type) {
         (ParameterLocation::Path, "GroupId") => Some("group-id"),
-        (ParameterLocation::Path, "ClusterName") => Some("cluster"),
+        // A Serverless instance's name is spelled like a cluster's in the snapshot
+        // commands already, so `serverless instances get` takes `--cluster` too.
+        (ParameterLocation::Path, "ClusterName" | "ServerlessName") => Some("cluster"),
         (ParameterLocation::Path, "SnapshotId") => Some("snapshot"),
         (ParameterLocation::Path, "RestoreJobId") => Some("restore-job"),
         (ParameterLocation::Query, _) if parameter.name == "itemsPerPage" => Some("page-size"),

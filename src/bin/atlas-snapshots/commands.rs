@@ -76,7 +76,7 @@ pub async fn all(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let layout = layout(call, format)?;
-    let mut pages = invoke::pages(client, call, page_size)?;
+    let mut pages = std::pin::pin!(invoke::pages(client, call, page_size).pages());
     let mut progress = Progress::new();
     let mut array = JsonArray::default();
     let mut table = layout.map(|l| Table::new(l.headings()));
@@ -96,7 +96,7 @@ pub async fn all(
                 }
             }
             out.flush()?;
-            seen = seen.saturating_add(i64::try_from(page.items).unwrap_or(i64::MAX));
+            seen = seen.saturating_add(i64::try_from(page.items.len()).unwrap_or(i64::MAX));
             progress.update(page.page_num, seen, page.total_count);
         }
         Ok(())

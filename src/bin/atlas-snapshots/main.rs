@@ -145,8 +145,6 @@ enum Failure {
     Input(String),
     /// `--output table` for an item type without a table layout.
     NoTable(&'static str, &'static str),
-    /// An operation of the table this build of the command line cannot call yet.
-    Unsupported(&'static str),
 }
 
 impl From<Error> for Failure {
@@ -185,7 +183,7 @@ impl Failure {
                 Error::Decode { status, .. } if !status.is_success() => 3,
                 _ => 4,
             },
-            Failure::Input(_) | Failure::NoTable(..) | Failure::Unsupported(_) => 2,
+            Failure::Input(_) | Failure::NoTable(..) => 2,
             Failure::Body(_) | Failure::Output(_) => 4,
         }
     }
@@ -202,11 +200,15 @@ impl Failure {
         else {
             return self;
         };
+        // The library names a parameter as the spec does (`groupId`), the body `body`.
         let flag = match &error {
+            Error::InvalidArgument { parameter, .. } if *parameter == "body" => {
+                Some(format!("--{}", parameters::FILE))
+            }
             Error::InvalidArgument { parameter, .. } => op
                 .parameters
                 .iter()
-                .find(|p| p.rust_name == *parameter)
+                .find(|p| p.name == *parameter || p.rust_name == *parameter)
                 .map(|p| match form {
                     Form::Api => format!("--{}", p.name),
                     Form::Friendly => format!("--{}", catalog::friendly_flag(p)),
@@ -255,9 +257,6 @@ impl Failure {
             Failure::Input(what) => format!("error: {}", output::escape(what)),
             Failure::NoTable(op, item) => {
                 format!("error: {op} answers {item}, which has no table layout; use --output json")
-            }
-            Failure::Unsupported(op) => {
-                format!("error: {op} cannot be called by this build of atlas-snapshots yet")
             }
         }
     }
