@@ -43,7 +43,13 @@ fn operation(op: &'static Operation) -> Command {
         .about(about(op))
         .long_about(long_about(op));
     for parameter in op.parameters.iter().filter(|p| !GLOBAL.contains(&p.name)) {
-        command = command.arg(parameters::arg(parameter, parameter.name));
+        let mut arg = parameters::arg(parameter, parameter.name);
+        if parameter.name == "pretty" {
+            // The library never sends it (it changes only whitespace).
+            let help = "Accepted for the Atlas CLI's command lines; the JSON output is indented either way";
+            arg = arg.help(help).long_help(help);
+        }
+        command = command.arg(arg);
     }
     command = command.arg(
         Arg::new(parameters::API_VERSION)

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 pub enum Format {
     /// One JSON document with Atlas's own field names and values, exactly as received.
     Json,
-    /// Aligned columns (for snapshots: id, time, status, type, size).
+    /// Aligned columns, chosen per item type (snapshots: id, time, status, type, size).
     Table,
 }
 
