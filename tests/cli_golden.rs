@@ -141,6 +141,12 @@ async fn table_output_matches_its_golden_files() {
         flex,
         vec![sample::flex_snapshot(0), odd, sample::flex_snapshot(30)],
     );
+    standin.seed_flex_cluster(group, flex, sample::flex_cluster_in(group, flex));
+    standin.seed_serverless_instance(
+        group,
+        serverless,
+        sample::serverless_instance_in(group, serverless),
+    );
     let serverless_id = sample::snapshot_id(0x6571, 9);
     let flex_id = sample::snapshot_id(0x6f1e, 0);
 
@@ -172,6 +178,11 @@ async fn table_output_matches_its_golden_files() {
         (
             "api-flex-list",
             format!("api flexSnapshots listFlexBackupSnapshots --groupId {group} --name {flex}"),
+        ),
+        ("clusters-list", format!("clusters list --group-id {group}")),
+        (
+            "serverless-instances-list",
+            format!("serverless instances list --all --group-id {group}"),
         ),
     ];
     let mut differences = Vec::new();
