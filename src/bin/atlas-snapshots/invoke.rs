@@ -15,8 +15,8 @@ pub enum Value {
     Number(u32),
 }
 
-/// What to call and with what.
-#[derive(Debug)]
+/// What to call and with what. No `Debug`: the body is the user's data, and has no
+/// business in a log.
 pub struct Call {
     pub operation: &'static Operation,
     /// By wire name, in the operation's parameter order.
