@@ -24,7 +24,7 @@ pub use ext::{
     lifecycle::{
         Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter, ParameterLocation,
     },
-    pagination::{DEFAULT_MAX_PAGES, Page, PageView, Paginated},
+    pagination::{DEFAULT_MAX_PAGES, JsonPage, Page, PageView, Paginated},
     retry::{RateLimit, RetryPolicy},
 };
 /// The operation table: versioned media type, deprecation and sunset of each operation.
