@@ -5,13 +5,7 @@
 
 mod cli_support;
 
-use std::{
-    fs,
-    os::unix::fs::PermissionsExt as _,
-    path::Path,
-    process::{Command, Output},
-    time::Duration,
-};
+use std::{fs, os::unix::fs::PermissionsExt as _, path::Path, process::Command, time::Duration};
 
 use assert_cmd::Command as BoundedCommand;
 
@@ -29,23 +23,11 @@ const CLIENT_ID: &str = "mdb_sa_id_cli";
 const CLIENT_SECRET: &str = "mdb_sa_sk_cli-5ecret";
 const SECRET: &str = "s3cr3t-never-shown";
 
-/// Runs the command off the runtime, which keeps serving the stand-in meanwhile.
+/// [`cli_support::run`] for a plain `Command`, killed after 20 s.
 async fn run(cmd: Command) -> Run {
     let mut cmd = BoundedCommand::from_std(cmd);
     cmd.timeout(Duration::from_secs(20));
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("the command thread")
-        .expect("run the command");
-    Run {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    cli_support::run(cmd).await
 }
 
 /// `flex list` of the sample cluster, then `args`.

@@ -97,43 +97,33 @@ impl<T> Response<T> {
     /// The typed value and the rest of the answer (status, headers, body, lifecycle,
     /// attempts) as a `Response<()>`, to keep both without cloning.
     pub fn into_parts(self) -> (T, Response<()>) {
+        self.replace_value(())
+    }
+
+    /// This answer carrying `value` instead.
+    pub(crate) fn with_value<U>(self, value: U) -> Response<U> {
+        self.replace_value(value).1
+    }
+
+    /// The typed value, and this answer carrying `value` in its place.
+    fn replace_value<U>(self, value: U) -> (T, Response<U>) {
         let Response {
-            value,
+            value: old,
             body,
             status,
             headers,
             lifecycle,
             attempts,
         } = self;
-        let meta = Response {
-            value: (),
+        let answer = Response {
+            value,
             body,
             status,
             headers,
             lifecycle,
             attempts,
         };
-        (value, meta)
-    }
-
-    /// This answer carrying `value` instead.
-    pub(crate) fn with_value<U>(self, value: U) -> Response<U> {
-        let Response {
-            body,
-            status,
-            headers,
-            lifecycle,
-            attempts,
-            ..
-        } = self;
-        Response {
-            value,
-            body,
-            status,
-            headers,
-            lifecycle,
-            attempts,
-        }
+        (old, answer)
     }
 
     /// The JSON body as received, for callers that want Atlas's exact text, unknown

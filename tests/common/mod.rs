@@ -43,8 +43,13 @@ pub fn seed(standin: &StandIn, n: u32) {
 
 /// A builder aimed at `standin`, bearer-signed, with quick retries.
 pub fn builder(standin: &StandIn) -> ClientBuilder {
+    builder_for(&standin.base_url())
+}
+
+/// A builder aimed at `base_url`, bearer-signed, with quick retries.
+pub fn builder_for(base_url: &str) -> ClientBuilder {
     Client::builder()
-        .base_url(standin.base_url())
+        .base_url(base_url)
         .credentials(Credentials::bearer(TOKEN))
         .deprecation_warnings(false)
         .retry(
@@ -196,16 +201,6 @@ impl Loopback {
 
     /// A bearer-signed client for it, retrying quickly.
     pub fn client(&self) -> Client {
-        Client::builder()
-            .base_url(&self.base_url)
-            .credentials(Credentials::bearer(TOKEN))
-            .deprecation_warnings(false)
-            .retry(
-                RetryPolicy::default()
-                    .initial_backoff(std::time::Duration::from_millis(5))
-                    .max_backoff(std::time::Duration::from_millis(20)),
-            )
-            .build()
-            .expect("client builds")
+        builder_for(&self.base_url).build().expect("client builds")
     }
 }
