@@ -27,13 +27,16 @@ use reqwest::header::HeaderValue;
 pub(crate) struct Inner {
     shared: Arc<Shared>,
     pub(crate) call: wire::CallSlot,
+    /// The caller vouched that this call is safe to repeat (`Client::idempotent`).
+    pub(crate) idempotent: bool,
 }
 
 impl Inner {
-    pub(crate) fn for_call(shared: &Arc<Shared>) -> Self {
+    pub(crate) fn for_call(shared: &Arc<Shared>, idempotent: bool) -> Self {
         Inner {
             shared: Arc::clone(shared),
             call: wire::CallSlot::default(),
+            idempotent,
         }
     }
 }
