@@ -110,7 +110,8 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             };
             parameters.push_str(&format!(
                 "Parameter {{ name: {name:?}, rust_name: {rust_name:?}, location: ParameterLocation::{location}, \
-                 rust_type: {rust_type:?}, pattern: {pattern}, required: {required}, minimum: {minimum:?}, maximum: {maximum:?} }}, ",
+                 rust_type: {rust_type:?}, pattern: {pattern}, required: {required}, minimum: {minimum:?}, maximum: {maximum:?}, \
+                 description: {description} }}, ",
                 name = p.name,
                 location = if p.location == "path" { "Path" } else { "Query" },
                 rust_type = rust_type(p),
@@ -118,6 +119,7 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
                 required = p.required,
                 minimum = p.minimum,
                 maximum = p.maximum,
+                description = opt(&p.description),
             ));
         }
         let has = |name: &str| {
@@ -129,9 +131,11 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             "/// `{id}`: {summary}.\npub const {konst}: Operation = Operation {{\n    \
              id: {id:?},\n    spec_id: {spec_id:?},\n    method_name: {method_name:?},\n    \
              http_method: {http_method:?},\n    path: {path:?},\n    summary: {summary:?},\n    \
-             media_type: {media_type:?},\n    content_type: {content_type},\n    version: {version:?},\n    deprecated: {deprecated},\n    \
+             media_type: {media_type:?},\n    content_type: {content_type},\n    version: {version:?},\n    \
+             versions: &{versions:?},\n    deprecated: {deprecated},\n    \
              sunset: {sunset},\n    successor: {successor},\n    docs_url: {docs_url},\n    \
-             parameters: &[{parameters}],\n    success: &{success:?},\n    body_type: {body_type},\n    \
+             tag: {tag:?},\n    description: {description},\n    roles: &{roles:?},\n    command: {command},\n    \
+             parameters: &[{parameters}],\n    request_body: {request_body},\n    success: &{success:?},\n    body_type: {body_type},\n    \
              page_item: {page_item},\n    envelope: {envelope},\n    pretty: {pretty},\n}};\n\n",
             id = row.id,
             summary = row.summary,
@@ -146,6 +150,15 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
             sunset = opt(&row.sunset),
             successor = opt(&row.successor.as_deref().map(snake_case)),
             docs_url = opt(&row.docs_url),
+            versions = row.versions,
+            tag = row.tag,
+            description = opt(&row.description),
+            roles = row.roles,
+            command = match &row.command {
+                Some(words) => format!("Some(&{words:?})"),
+                None => "None".to_owned(),
+            },
+            request_body = opt(&row.request_body),
             success = row.success,
             body_type = opt(&row.body_type),
             page_item = opt(&row.page_item),
@@ -249,6 +262,20 @@ pub fn client_methods(rows: &[OperationRow]) -> String {
                     .unwrap_or("")
             ));
         }
+        if let Some(body) = &row.request_body {
+            // Borrowed like the ids: the caller keeps the body (to log it, or to send it
+            // again after an error); its clone is small beside the JSON it becomes.
+            args.push_str(&format!(", body: &types::{body}"));
+            calls.push_str(".body(body.clone())");
+            arg_docs.push_str(&format!(
+                "- `body`: the request body, sent as `{}` ([`types::{body}`]){}\n",
+                row.content_type.as_deref().unwrap_or("application/json"),
+                row.request_body_description
+                    .as_deref()
+                    .and_then(|d| d.lines().next())
+                    .map_or(String::from("."), |d| format!(": {d}"))
+            ));
+        }
         let options = options_name(row);
         if let Some(name) = &options {
             args.push_str(&format!(", options: impl Into<options::{name}>"));
@@ -271,6 +298,9 @@ pub fn client_methods(rows: &[OperationRow]) -> String {
             doc_lines(&mut out, &arg_docs);
         }
         out.push_str("#[doc = \"\"]\n#[doc = \" Each path argument is checked against the spec's pattern before anything is sent.\"]\n");
+        if row.request_body.is_some() {
+            out.push_str("#[doc = \" The body's type checks its fields' patterns and bounds when it is built or deserialised.\"]\n");
+        }
         if let Some(url) = &row.docs_url {
             out.push_str("#[doc = \"\"]\n");
             doc_lines(&mut out, &format!("[Atlas documentation]({url})"));
@@ -441,14 +471,17 @@ pub fn options(rows: &[OperationRow]) -> String {
 }
 
 /// For `tests/operations.rs`: one call of every operation with default options, each
-/// path argument given by `arg(operation, parameter)`, so a test can go through the table.
+/// path argument given by `arg(operation, parameter)` and each request body by
+/// `body(operation)` (JSON, decoded into the body's type), so a test can go through the table.
 pub fn every_operation_calls(rows: &[OperationRow]) -> String {
     let mut out = String::from(
         "// @generated by build.rs from spec/openapi.yaml. Do not edit.\n\n\
-         /// Calls every operation of the table once, each path argument `arg(operation, parameter)`.\n\
+         /// Calls every operation of the table once, each path argument `arg(operation, parameter)`,\n\
+         /// each request body `body(operation)`.\n\
          #[allow(deprecated)]\n\
          pub async fn call_every_operation(\n    client: &atlas_snapshots::Client,\n    \
-         arg: impl Fn(&'static atlas_snapshots::Operation, &atlas_snapshots::Parameter) -> String,\n) -> Vec<(&'static atlas_snapshots::Operation, \
+         arg: impl Fn(&'static atlas_snapshots::Operation, &atlas_snapshots::Parameter) -> String,\n    \
+         body: impl Fn(&'static atlas_snapshots::Operation) -> serde_json::Value,\n) -> Vec<(&'static atlas_snapshots::Operation, \
          atlas_snapshots::Result<atlas_snapshots::Response<()>>)> {\n    let mut calls = Vec::new();\n",
     );
     for row in supported(rows) {
@@ -456,12 +489,18 @@ pub fn every_operation_calls(rows: &[OperationRow]) -> String {
         let konst = method.to_ascii_uppercase();
         let paths = path_parameters(row).count();
         let mut args: Vec<String> = (0..paths).map(|i| format!("&args[{i}]")).collect();
-        if let Some(name) = options_name(row) {
-            args.push(format!("atlas_snapshots::options::{name}::default()"));
-        }
         out.push_str(&format!(
             "    let op = &atlas_snapshots::operations::{konst};\n"
         ));
+        if let Some(t) = &row.request_body {
+            out.push_str(&format!(
+                "    let request: atlas_snapshots::types::{t} = serde_json::from_value(body(op)).expect(\"a valid {t}\");\n"
+            ));
+            args.push("&request".to_owned());
+        }
+        if let Some(name) = options_name(row) {
+            args.push(format!("atlas_snapshots::options::{name}::default()"));
+        }
         if paths > 0 {
             out.push_str(
                 "    let args: Vec<String> = op.parameters.iter()\n        \

@@ -35,10 +35,20 @@ pub fn generate(
     manifest: &[transforms::OperationSpec],
     patterns: &BTreeMap<String, String>,
 ) -> Result<Generated, String> {
+    // What versions there are, for the table, before one per operation is kept.
+    let versions = transforms::versions_by_operation(&spec);
     // One version per operation before anything reads media types.
     transforms::select_versions(&mut spec, today, manifest)?;
     // The lifecycle facts next: later transforms rewrite media types and ids.
     let mut rows = transforms::operation_rows(&spec, manifest)?;
+    for row in &mut rows {
+        if let Some((_, v)) = versions
+            .iter()
+            .find(|((path, method), _)| *path == row.path && *method == row.method)
+        {
+            row.versions = v.clone();
+        }
+    }
     transforms::apply_operation_id_overrides(&mut spec);
     transforms::fence_description_code_as_text(&mut spec);
     transforms::drop_schemaless_json(&mut spec);
@@ -47,9 +57,10 @@ pub fn generate(
     transforms::merge_error_bodies(&mut spec)?;
     transforms::inline_oneof_parents(&mut spec);
     transforms::relax_error_parameters(&mut spec);
+    transforms::request_body_views(&mut spec)?;
     let mut open_enums = transforms::extract_open_enums(&mut spec)?;
     renames::apply(&mut spec, &mut open_enums)?;
-    transforms::relax_response_constraints(&mut spec, &[]);
+    transforms::relax_response_constraints(&mut spec);
     transforms::hoist_path_parameters(&mut spec, patterns)?;
     // Parameters and bodies as progenitor will see them: hoisted types, final names.
     transforms::describe_operations(&spec, &mut rows)?;

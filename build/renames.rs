@@ -11,28 +11,97 @@
 
 use serde_json::Value;
 
-use super::transforms::OpenEnum;
+use super::transforms::{OpenEnum, rewrite_refs};
 
 /// `(schema name in the spec, Rust name)`. The open enums extracted from a schema's
 /// properties are named `{Schema}{Property}` from the upstream name, so they are listed
 /// too.
 pub const RENAMES: &[(&str, &str)] = &[
+    ("ApiBSONTimestampView", "BsonTimestamp"),
+    ("FlexBackupRestoreJob20241113", "FlexBackupRestoreJob"),
+    (
+        "FlexBackupRestoreJob20241113DeliveryType",
+        "FlexBackupRestoreJobDeliveryType",
+    ),
+    (
+        "FlexBackupRestoreJob20241113Status",
+        "FlexBackupRestoreJobStatus",
+    ),
+    (
+        "FlexBackupRestoreJobCreate20241113",
+        "FlexBackupRestoreJobCreate",
+    ),
+    ("FlexBackupSettings20241113", "FlexBackupSettings"),
     ("FlexBackupSnapshot20241113", "FlexBackupSnapshot"),
     (
         "FlexBackupSnapshot20241113Status",
         "FlexBackupSnapshotStatus",
     ),
     (
+        "FlexBackupSnapshotDownloadCreate20241113",
+        "FlexBackupSnapshotDownloadCreate",
+    ),
+    ("FlexClusterDescription20241113", "FlexCluster"),
+    (
+        "FlexClusterDescription20241113ClusterType",
+        "FlexClusterType",
+    ),
+    (
+        "FlexClusterDescription20241113StateName",
+        "FlexClusterStateName",
+    ),
+    (
+        "FlexClusterDescription20241113VersionReleaseSystem",
+        "FlexClusterVersionReleaseSystem",
+    ),
+    ("FlexConnectionStrings20241113", "FlexConnectionStrings"),
+    ("FlexProviderSettings20241113", "FlexProviderSettings"),
+    (
+        "FlexProviderSettings20241113BackingProviderName",
+        "FlexProviderSettingsBackingProviderName",
+    ),
+    (
+        "FlexProviderSettings20241113ProviderName",
+        "FlexProviderSettingsProviderName",
+    ),
+    (
+        "PaginatedApiAtlasFlexBackupRestoreJob20241113View",
+        "FlexBackupRestoreJobPage",
+    ),
+    (
         "PaginatedApiAtlasFlexBackupSnapshot20241113View",
         "FlexBackupSnapshotPage",
+    ),
+    (
+        "PaginatedApiAtlasServerlessBackupRestoreJobView",
+        "ServerlessBackupRestoreJobPage",
     ),
     (
         "PaginatedApiAtlasServerlessBackupSnapshotView",
         "ServerlessBackupSnapshotPage",
     ),
+    ("PaginatedFlexClusters20241113", "FlexClusterPage"),
+    (
+        "PaginatedServerlessInstanceDescriptionView",
+        "ServerlessInstancePage",
+    ),
+    // The create body's own view (`transforms::request_body_views`), beside the job.
+    (
+        "ServerlessBackupRestoreJobBody",
+        "ServerlessBackupRestoreJobCreate",
+    ),
     (
         "ServerlessBackupSnapshotSnapshotType",
         "ServerlessBackupSnapshotType",
+    ),
+    ("ServerlessInstanceDescription", "ServerlessInstance"),
+    (
+        "ServerlessInstanceDescriptionConnectionStrings",
+        "ServerlessInstanceConnectionStrings",
+    ),
+    (
+        "ServerlessInstanceDescriptionStateName",
+        "ServerlessInstanceStateName",
     ),
 ];
 
@@ -64,23 +133,4 @@ pub fn apply(spec: &mut Value, open_enums: &mut [OpenEnum]) -> Result<(), String
     }
     rewrite_refs(spec, &renamed);
     Ok(())
-}
-
-fn rewrite_refs(value: &mut Value, renamed: &[(String, String)]) {
-    match value {
-        Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                match v {
-                    Value::String(s) if key == "$ref" => {
-                        if let Some((_, to)) = renamed.iter().find(|(from, _)| from == s) {
-                            *s = to.clone();
-                        }
-                    }
-                    _ => rewrite_refs(v, renamed),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_refs(v, renamed)),
-        _ => {}
-    }
 }

@@ -16,7 +16,7 @@ mod ext;
 mod generated;
 
 pub use ext::{
-    auth::Credentials,
+    auth::{Credentials, TokenCache},
     client::{Client, PageRequest, Response},
     config::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY, Timeouts, env},
     error::{ApiFailure, Error, Result},

@@ -33,6 +33,20 @@ fn decode_as(name: &str, value: &Value) {
         "PaginatedApiAtlasFlexBackupSnapshot20241113View" => {
             check::<types::FlexBackupSnapshotPage>(name, value)
         }
+        "PaginatedApiAtlasFlexBackupRestoreJob20241113View" => {
+            check::<types::FlexBackupRestoreJobPage>(name, value)
+        }
+        "PaginatedApiAtlasServerlessBackupRestoreJobView" => {
+            check::<types::ServerlessBackupRestoreJobPage>(name, value)
+        }
+        "PaginatedFlexClusters20241113" => check::<types::FlexClusterPage>(name, value),
+        "PaginatedServerlessInstanceDescriptionView" => {
+            check::<types::ServerlessInstancePage>(name, value)
+        }
+        "FlexBackupRestoreJob20241113" => check::<types::FlexBackupRestoreJob>(name, value),
+        "FlexClusterDescription20241113" => check::<types::FlexCluster>(name, value),
+        "ServerlessBackupRestoreJob" => check::<types::ServerlessBackupRestoreJob>(name, value),
+        "ServerlessInstanceDescription" => check::<types::ServerlessInstance>(name, value),
         "Link" => check::<types::Link>(name, value),
         "BadRequestDetail" => check::<types::BadRequestDetail>(name, value),
         "FieldViolation" => check::<types::FieldViolation>(name, value),
@@ -57,7 +71,15 @@ fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
 fn assemble(spec: &Value, schema: &Value, variant: usize) -> Value {
     let schema = resolve(spec, schema);
     if let Some(example) = schema.get("example") {
-        return example.clone();
+        // YAML reads upstream's `1199145600.0` for an int32 as a float; JSON from Atlas
+        // (or Prism, whose JavaScript numbers print without `.0`) carries the integer.
+        return match (example.as_f64(), schema["type"].as_str()) {
+            (Some(f), Some("integer")) if f.fract() == 0.0 => json!(f as i64),
+            _ => example.clone(),
+        };
+    }
+    if let Some(first) = schema.pointer("/oneOf/0") {
+        return assemble(spec, first, variant);
     }
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return values[variant % values.len()].clone();
@@ -78,6 +100,7 @@ fn assemble(spec: &Value, schema: &Value, variant: usize) -> Value {
         // int64 above 2^32, so a narrowing type would show.
         Some("integer") if schema["format"] == "int64" => json!(5_000_000_000_i64),
         Some("integer") => json!(404),
+        Some("number") => json!(1.5),
         Some("boolean") => json!(true),
         _ => json!({}),
     }
@@ -105,8 +128,8 @@ fn every_response_example_decodes() {
         }
     }
     assert_eq!(
-        seen, 6,
-        "400, 401, 403, 404, 429 and 500 each carry an example"
+        seen, 7,
+        "400, 401, 403, 404, 409, 429 and 500 each carry an example"
     );
 }
 
@@ -114,10 +137,13 @@ fn every_response_example_decodes() {
 fn every_success_schema_decodes_from_its_property_examples() {
     let spec = spec();
     let mut seen = 0;
-    for item in spec["paths"].as_object().unwrap().values() {
-        let content = item["get"]["responses"]["200"]["content"]
-            .as_object()
-            .unwrap();
+    let operations = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values());
+    for op in operations {
+        let content = op["responses"]["200"]["content"].as_object().unwrap();
         for (media, body) in content {
             assert!(media.starts_with("application/vnd.atlas."), "{media}");
             let name = schema_name(body["schema"]["$ref"].as_str().unwrap());
@@ -127,5 +153,5 @@ fn every_success_schema_decodes_from_its_property_examples() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 4);
+    assert_eq!(seen, atlas_snapshots::operations::ALL.len());
 }

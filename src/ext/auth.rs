@@ -3,6 +3,7 @@
 
 mod digest;
 mod oauth;
+mod token_cache;
 
 use std::fmt;
 
@@ -13,7 +14,8 @@ use reqwest::{
 use secrecy::{ExposeSecret, SecretString};
 
 pub(crate) use digest::{DigestSession, DigestTurn};
-pub(crate) use oauth::TokenCache;
+pub(crate) use oauth::OAuthSession;
+pub use token_cache::TokenCache;
 
 use super::error::{Error, Result};
 
@@ -132,7 +134,7 @@ pub(crate) enum Signer {
     Bearer(HeaderValue),
     Digest(DigestSession),
     // Boxed: the token cache is several times the size of the other signers.
-    OAuth(Box<TokenCache>),
+    OAuth(Box<OAuthSession>),
 }
 
 impl fmt::Debug for Signer {
@@ -165,6 +167,7 @@ impl Signer {
         base_url: &str,
         timeouts: super::config::Timeouts,
         user_agent: Option<HeaderValue>,
+        token_cache: Option<TokenCache>,
     ) -> Result<Self> {
         if let Some(credentials) = &credentials {
             credentials.check()?;
@@ -179,12 +182,13 @@ impl Signer {
             Some(Kind::ServiceAccount {
                 client_id,
                 client_secret,
-            }) => Signer::OAuth(Box::new(TokenCache::new(
+            }) => Signer::OAuth(Box::new(OAuthSession::new(
                 client_id,
                 client_secret,
                 base_url,
                 timeouts,
                 user_agent,
+                token_cache,
             ))),
         })
     }

@@ -6,7 +6,7 @@ use reqwest::header::HeaderValue;
 
 use super::{
     Shared,
-    auth::{Credentials, Signer},
+    auth::{Credentials, Signer, TokenCache},
     error::{Error, Result},
     lifecycle::{DeprecationNotice, DeprecationWarnings},
     retry::RetryPolicy,
@@ -143,6 +143,7 @@ impl Timeouts {
 pub struct ClientBuilder {
     base_url: Option<String>,
     credentials: Option<Credentials>,
+    token_cache: Option<TokenCache>,
     http: Option<reqwest::Client>,
     transport: TransportOptions,
     app_name: Option<String>,
@@ -158,6 +159,7 @@ impl fmt::Debug for ClientBuilder {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url.as_deref().map(redact_userinfo))
             .field("credentials", &self.credentials)
+            .field("token_cache", &self.token_cache)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("envelope", &self.envelope)
@@ -235,6 +237,15 @@ impl ClientBuilder {
     /// How to sign in. Without credentials requests go unsigned (for stand-ins).
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// Keeps service-account tokens in `cache` as well as in memory, so that the
+    /// processes of a user (each run of a script, say) share one token: the token
+    /// endpoint allows about 10 requests a minute per client. Off by default; other
+    /// credentials ignore it. See [`TokenCache`].
+    pub fn token_cache(mut self, cache: TokenCache) -> Self {
+        self.token_cache = Some(cache);
         self
     }
 
@@ -425,6 +436,7 @@ impl ClientBuilder {
             &base_url,
             self.timeouts,
             user_agent.clone(),
+            self.token_cache,
         )?;
         let shared = Shared {
             signer,

@@ -29,8 +29,10 @@ pub struct Operation {
     pub media_type: &'static str,
     /// The versioned media type of the request body, sent as `Content-Type`.
     pub content_type: Option<&'static str>,
-    /// The resource version, e.g. `2023-01-01`.
+    /// The resource version it is generated for, e.g. `2023-01-01` (the manifest's pin).
     pub version: &'static str,
+    /// Every version the vendored spec has for it, oldest first; `version` is one of them.
+    pub versions: &'static [&'static str],
     /// Whether the spec marks the operation deprecated.
     pub deprecated: bool,
     /// The spec's `x-sunset` date (`YYYY-MM-DD`) for this version.
@@ -39,8 +41,21 @@ pub struct Operation {
     pub successor: Option<&'static str>,
     /// Atlas's documentation page for the operation.
     pub docs_url: Option<&'static str>,
-    /// Its path and query parameters, in spec order.
+    /// The spec's first tag, e.g. `Flex Restore Jobs` (the Atlas CLI's `atlas api` group).
+    pub tag: &'static str,
+    /// The spec's description, beyond the summary.
+    pub description: Option<&'static str>,
+    /// `x-rolesRequirements`: the project roles any one of which may call it.
+    pub roles: &'static [&'static str],
+    /// The friendly CLI command that runs it, e.g. `["flex", "restore", "create"]`
+    /// (spec/manifest.yaml's `cli:`).
+    pub command: Option<&'static [&'static str]>,
+    /// Its path and query parameters: path parameters in the template's order, then the
+    /// query in spec order.
     pub parameters: &'static [Parameter],
+    /// The name of the request body's type in [`types`](crate::types), if it takes one.
+    /// A body is always required: an operation with an optional one is not generated.
+    pub request_body: Option<&'static str>,
     /// The success statuses, lowest first.
     pub success: &'static [u16],
     /// The name of the success body's type in [`types`](crate::types), if it has a body.
@@ -87,6 +102,8 @@ pub struct Parameter {
     pub minimum: Option<i64>,
     /// See `minimum`.
     pub maximum: Option<i64>,
+    /// The spec's description of it.
+    pub description: Option<&'static str>,
 }
 
 impl Operation {

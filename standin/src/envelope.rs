@@ -37,6 +37,8 @@ pub(crate) struct ApiError {
     pub(crate) code: &'static str,
     pub(crate) detail: String,
     pub(crate) params: Vec<Param>,
+    /// `badRequestDetail.fields`: `(field, description)` of each refused body field.
+    pub(crate) fields: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -46,6 +48,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             params: Vec::new(),
+            fields: Vec::new(),
         }
     }
 
@@ -54,9 +57,27 @@ impl ApiError {
         self
     }
 
+    pub(crate) fn field(mut self, field: &str, description: &str) -> Self {
+        self.fields.push((field.to_owned(), description.to_owned()));
+        self
+    }
+
     /// The JSON value of the body, keys in Atlas's (alphabetical) order.
     pub(crate) fn to_value(&self) -> Value {
         let mut m = Map::new();
+        if !self.fields.is_empty() {
+            let fields = self
+                .fields
+                .iter()
+                .map(|(field, description)| {
+                    serde_json::json!({"description": description, "field": field})
+                })
+                .collect();
+            m.insert(
+                "badRequestDetail".into(),
+                serde_json::json!({ "fields": Value::Array(fields) }),
+            );
+        }
         m.insert("detail".into(), Value::String(self.detail.clone()));
         m.insert("error".into(), Value::from(self.status.as_u16()));
         m.insert("errorCode".into(), Value::String(self.code.to_owned()));
@@ -142,13 +163,13 @@ pub(crate) fn add_lifecycle_headers(resp: &mut Response<ResBody>, knobs: &Knobs)
     }
 }
 
-/// The 410 answered by serverless operations in "gone" mode.
-pub(crate) fn gone(path: &str) -> ApiError {
+/// The 410 answered by an operation whose version is gone.
+pub(crate) fn gone(path: &str, version: &str) -> ApiError {
     ApiError::new(
         StatusCode::GONE,
         "VERSION_GONE",
         "The requested API version is gone: serverless instances have been retired. Use flex clusters.",
     )
     .param(path)
-    .param("2023-01-01")
+    .param(version)
 }

@@ -8,7 +8,7 @@ use http::{Response, StatusCode};
 
 use super::body::{HugeBody, ResBody};
 use super::envelope::{self, ApiError};
-use super::routes;
+use super::operation::{Operation, Resource};
 
 /// `RateLimit-Limit` / `RateLimit-Remaining` header values sent with a [`Fault::Status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,12 @@ pub struct RateLimitHeaders {
 
 /// A fault the stand-in injects into API requests (after authentication succeeded;
 /// never into the OAuth endpoints). Activate one with
-/// [`StandIn::set_fault`](super::StandIn::set_fault).
+/// [`StandIn::set_fault`](super::StandIn::set_fault), or for some requests only with
+/// [`StandIn::set_fault_scoped`](super::StandIn::set_fault_scoped).
+///
+/// Each variant says whether the request is still processed: a processed create records
+/// its restore job (and counts in [`StandIn::creates`](super::StandIn::creates)) whatever
+/// the client then receives.
 ///
 /// ```no_run
 /// use atlas_snapshots_standin::{Fault, StandIn};
@@ -39,7 +44,7 @@ pub struct RateLimitHeaders {
 pub enum Fault {
     /// Answer with `status` and an Atlas error body (errorCode `RATE_LIMITED` for 429,
     /// `UNEXPECTED_ERROR` for 500, `SERVICE_UNAVAILABLE` for 503, …), optionally with
-    /// `Retry-After: <seconds>` and `RateLimit-*` headers.
+    /// `Retry-After: <seconds>` and `RateLimit-*` headers. Not processed.
     Status {
         /// The HTTP status to answer with.
         status: StatusCode,
@@ -48,37 +53,43 @@ pub enum Fault {
         /// `RateLimit-Limit` / `RateLimit-Remaining`, if any.
         rate_limit: Option<RateLimitHeaders>,
     },
-    /// Wait this long, then answer normally.
+    /// Wait this long, then answer normally. Processed (after the wait).
     Delay(Duration),
     /// Answer normally but send only half of the body while `Content-Length` announces
-    /// all of it, then close the connection.
+    /// all of it, then close the connection. Processed.
     TruncatedBody,
-    /// Close the connection without sending any response.
+    /// Close the connection without sending any response. Not processed: the request
+    /// was lost before Atlas acted on it.
     ConnectionReset,
-    /// A 502 `text/html` page, as a proxy in front of Atlas would send.
+    /// Process the request (a create records its job), then close the connection without
+    /// sending the answer: the request took effect but the client cannot know.
+    ResetAfterProcessing,
+    /// A 502 `text/html` page, as a proxy in front of Atlas would send. Not processed.
     HtmlBadGateway,
-    /// Answer normally but with `Content-Type: text/plain`.
+    /// Answer normally but with `Content-Type: text/plain`. Processed.
     WrongContentType,
-    /// 200 with the operation's media type and a body that is not valid JSON.
+    /// 200 with the operation's media type and a body that is not valid JSON. Not processed.
     MalformedJson,
     /// 200 with the operation's media type and a streamed, valid JSON list page of
     /// exactly this many bytes (requests below ~130 bytes get the minimal ~125-byte page).
+    /// Not processed.
     HugeBody {
         /// Body size in bytes.
         bytes: u64,
     },
     /// HTTP 200 with the operation's media type and the Atlas error body for this status
     /// (under `envelope=true`, that body in `content` with `"status":200`): a gateway
-    /// that loses the status, or an answer that only its body calls an error.
+    /// that loses the status, or an answer that only its body calls an error. Not processed.
     ErrorAsSuccess(StatusCode),
     /// List pages that misbehave the ways a pager must survive; other requests are
-    /// answered normally. The knobs combine.
+    /// answered normally. The knobs combine. Processed.
     Paging {
         /// Answer every list request as page 1, whatever its `pageNum`.
         ignore_page_num: bool,
-        /// Fill every page to its `itemsPerPage` with made-up snapshots
-        /// ([`sample`](super::sample) snapshots numbered by their place in the list),
-        /// so no page ever runs short and no two pages are alike.
+        /// Fill every page of a snapshot list to its `itemsPerPage` with made-up
+        /// snapshots ([`sample`](super::sample) snapshots numbered by their place in the
+        /// list), so no page ever runs short and no two pages are alike. Other lists
+        /// keep their items.
         always_full: bool,
         /// Claim this `totalCount` instead of the true one.
         total_count: Option<u64>,
@@ -105,19 +116,75 @@ impl Fault {
     }
 }
 
-/// The active fault and how many more requests it applies to.
+/// Which requests a fault applies to: by default every API request. The conditions
+/// combine; requests outside the scope are answered normally and do not count down.
+///
+/// ```no_run
+/// use atlas_snapshots_standin::{Fault, FaultScope, Operation, StandIn};
+///
+/// # fn demo(standin: &StandIn) {
+/// // Reset the connection of the second restore-job create, after Atlas made the job.
+/// let scope = FaultScope::all()
+///     .operation(Operation::CreateGroupFlexClusterBackupRestoreJob)
+///     .skip(1);
+/// standin.set_fault_scoped(Fault::ResetAfterProcessing, scope, Some(1));
+/// // Every POST, whichever operation, is rate limited once.
+/// standin.set_fault_scoped(Fault::rate_limited(Some(1)), FaultScope::all().method("POST"), Some(1));
+/// # }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FaultScope {
+    operation: Option<Operation>,
+    method: Option<String>,
+    skip: u32,
+}
+
+impl FaultScope {
+    /// Every API request.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only requests of this operation (requests matching no operation never are).
+    pub fn operation(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
+        self
+    }
+
+    /// Only requests with this HTTP method (`"POST"`; compared case-sensitively, as
+    /// HTTP methods are).
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Lets the first `n` requests in scope through untouched: the fault starts at the
+    /// request number `n + 1`.
+    pub fn skip(mut self, n: u32) -> Self {
+        self.skip = n;
+        self
+    }
+
+    fn covers(&self, operation: Option<Operation>, method: &http::Method) -> bool {
+        self.operation.is_none_or(|op| operation == Some(op))
+            && self.method.as_deref().is_none_or(|m| m == method.as_str())
+    }
+}
+
+/// The active fault, its scope, and how many more requests it applies to.
 #[derive(Default)]
 pub(crate) struct FaultState {
-    active: Option<(Fault, Option<u32>)>,
+    active: Option<(Fault, Option<u32>, FaultScope)>,
     injected: u64,
 }
 
 impl FaultState {
-    pub(crate) fn set(&mut self, fault: Fault, times: Option<u32>) {
+    pub(crate) fn set(&mut self, fault: Fault, times: Option<u32>, scope: FaultScope) {
         self.active = if times == Some(0) {
             None
         } else {
-            Some((fault, times))
+            Some((fault, times, scope))
         };
     }
 
@@ -130,8 +197,19 @@ impl FaultState {
     }
 
     /// The fault for this request, if any, counting it down.
-    pub(crate) fn take(&mut self) -> Option<Fault> {
-        let (fault, times) = self.active.as_mut()?;
+    pub(crate) fn take(
+        &mut self,
+        operation: Option<Operation>,
+        method: &http::Method,
+    ) -> Option<Fault> {
+        let (fault, times, scope) = self.active.as_mut()?;
+        if !scope.covers(operation, method) {
+            return None;
+        }
+        if scope.skip > 0 {
+            scope.skip -= 1;
+            return None;
+        }
         let fault = fault.clone();
         if let Some(n) = times {
             *n = n.saturating_sub(1);
@@ -203,7 +281,7 @@ fn page_slots(uri: &http::Uri) -> std::ops::Range<u64> {
 /// positions and its `totalCount` by `total_count`. Errors pass unchanged.
 fn misbehaving_page(
     resp: Response<ResBody>,
-    path: &str,
+    list: Operation,
     full: Option<std::ops::Range<u64>>,
     total_count: Option<u64>,
 ) -> Response<ResBody> {
@@ -216,7 +294,7 @@ fn misbehaving_page(
         return Response::from_parts(head, ResBody::full(bytes));
     };
     if let Some(slots) = full {
-        let flex = path.contains("/flexClusters/");
+        let flex = list.media_type() == super::FLEX_MEDIA_TYPE;
         let made_up = slots
             .map(|i| {
                 let i = u32::try_from(i).unwrap_or(u32::MAX);
@@ -240,16 +318,20 @@ fn misbehaving_page(
 
 const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
-/// Serves `fault`; `real` produces the normal response. `None` means "reset the connection".
+/// Serves `fault` to a request of `operation` (if it names one); `real` produces the
+/// normal response, processing the request. `None` means "reset the connection".
 pub(crate) async fn apply(
     fault: Fault,
+    operation: Option<Operation>,
     envelope_requested: bool,
     plain_errors: bool,
     parts: &http::request::Parts,
     real: impl FnOnce(&http::request::Parts) -> Response<ResBody>,
 ) -> Option<Response<ResBody>> {
     let path = parts.uri.path();
-    let media = HeaderValue::from_static(routes::media_type_for_path(path));
+    let media = HeaderValue::from_static(
+        operation.map_or(super::SERVERLESS_MEDIA_TYPE, Operation::media_type),
+    );
     let resp = match fault {
         Fault::Status {
             status,
@@ -293,6 +375,10 @@ pub(crate) async fn apply(
             Response::from_parts(head, ResBody::truncated(sent))
         }
         Fault::ConnectionReset => return None,
+        Fault::ResetAfterProcessing => {
+            drop(real(parts));
+            return None;
+        }
         Fault::HtmlBadGateway => envelope::response(
             StatusCode::BAD_GATEWAY,
             HeaderValue::from_static("text/html"),
@@ -329,16 +415,17 @@ pub(crate) async fn apply(
             always_full,
             total_count,
         } => {
-            if !path.ends_with("/snapshots") {
+            let Some(list) = operation.filter(|op| op.is_list()) else {
                 return Some(real(parts));
-            }
+            };
             let mut asked = parts.clone();
             if ignore_page_num {
                 asked.uri = without_page_num(&parts.uri);
             }
             let resp = real(&asked);
-            let full = always_full.then(|| page_slots(&asked.uri));
-            misbehaving_page(resp, path, full, total_count)
+            let snapshots = list.resource() == Resource::Snapshots;
+            let full = (always_full && snapshots).then(|| page_slots(&asked.uri));
+            misbehaving_page(resp, list, full, total_count)
         }
     };
     Some(resp)

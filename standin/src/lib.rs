@@ -1,7 +1,9 @@
-//! A faithful, fast imitation of the Atlas Admin API v2 backup-snapshot endpoints.
+//! A faithful, fast imitation of the Atlas Admin API v2 Serverless-to-Flex backup
+//! endpoints.
 //!
 //! [`StandIn`] is a real HTTP/1.1 server on `127.0.0.1` (a free port) that speaks the
-//! serverless and flex snapshot operations, Atlas error bodies, HTTP Digest and OAuth
+//! Serverless instance and Flex cluster operations with their snapshots, restore jobs
+//! and downloads (one [`Operation`] each), Atlas error bodies, HTTP Digest and OAuth
 //! service-account authentication, deprecation/sunset headers, the `envelope` query
 //! parameter, and a set of injectable [`Fault`]s. It exists so that the tests of Atlas
 //! clients (users of the `atlas-snapshots` SDK, and the SDK's own tests and benchmarks)
@@ -25,15 +27,23 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The README's example compiles as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 mod auth;
 mod body;
 mod digest;
 mod envelope;
 mod faults;
 mod oauth;
+mod operation;
 mod recording;
+mod restore;
 mod routes;
 pub mod sample;
+mod store;
 
 use std::io;
 use std::net::SocketAddr;
@@ -41,6 +51,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use http::header::{HeaderValue, InvalidHeaderValue};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Limited};
@@ -54,10 +65,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use digest::DigestAlgorithm;
-pub use faults::{Fault, RateLimitHeaders};
+pub use faults::{Fault, FaultScope, RateLimitHeaders};
+pub use operation::Operation;
 pub use recording::RecordedRequest;
+pub use restore::RestoreOutcome;
 
 use body::ResBody;
+use operation::Family;
 
 /// Media type of the serverless snapshot operations (`2023-01-01`).
 pub const SERVERLESS_MEDIA_TYPE: &str = "application/vnd.atlas.2023-01-01+json";
@@ -81,21 +95,40 @@ struct Counters {
     unauthorized: AtomicU64,
     token_requests: AtomicU64,
     connections: AtomicU64,
+    /// Per operation: requests that passed authentication.
+    attempts: [AtomicU64; operation::COUNT],
+    /// Per operation: restore jobs and downloads recorded.
+    creates: [AtomicU64; operation::COUNT],
 }
 
-/// Runtime-mutable lifecycle and envelope settings.
+/// Runtime-mutable lifecycle, envelope and restore-job settings.
 #[derive(Default)]
 struct Knobs {
     gone: bool,
+    /// The stand-in's date for sunsets; `None` never reaches one.
+    today: Option<NaiveDate>,
     deprecation: Option<HeaderValue>,
     sunset: Option<HeaderValue>,
     envelope_errors_plain: bool,
+    plan: restore::Plan,
 }
+
+/// A date that is not `YYYY-MM-DD` (from [`StandIn::set_today`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidDate(String);
+
+impl std::fmt::Display for InvalidDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "not a YYYY-MM-DD date: {:?}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidDate {}
 
 /// Everything the connection tasks share.
 struct Shared {
     base_url: String,
-    data: RwLock<routes::Store>,
+    data: RwLock<store::Store>,
     auth: Mutex<auth::AuthConfig>,
     nonces: Mutex<digest::NonceStore>,
     tokens: Mutex<oauth::TokenStore>,
@@ -129,6 +162,7 @@ pub struct StandInBuilder {
     nonce_lifetime: Option<Duration>,
     token_lifetime: Duration,
     record_limit: usize,
+    plan: restore::Plan,
 }
 
 impl Default for StandInBuilder {
@@ -140,6 +174,7 @@ impl Default for StandInBuilder {
             nonce_lifetime: None,
             token_lifetime: Duration::from_secs(3600),
             record_limit: 10_000,
+            plan: restore::Plan::default(),
         }
     }
 }
@@ -254,6 +289,20 @@ impl StandInBuilder {
         self
     }
 
+    /// How long each of a restore job's three steps takes (Flex `PENDING`, `QUEUED`,
+    /// `RUNNING`; a Serverless job is unfinished for all three), measured from its create
+    /// when it is read. Default 250 ms; zero finishes jobs at once.
+    pub fn restore_step(mut self, step: Duration) -> Self {
+        self.plan.step = step;
+        self
+    }
+
+    /// How long a download link works after its request (Atlas: four hours, the default).
+    pub fn download_link_lifetime(mut self, lifetime: Duration) -> Self {
+        self.plan.link_lifetime = lifetime;
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving on the current tokio runtime.
     ///
     /// # Errors
@@ -263,14 +312,17 @@ impl StandInBuilder {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
-            data: RwLock::new(routes::Store::default()),
+            data: RwLock::new(store::Store::default()),
             auth: Mutex::new(self.auth),
             nonces: Mutex::new(digest::NonceStore::new(
                 self.nonce_max_uses,
                 self.nonce_lifetime,
             )),
             tokens: Mutex::new(oauth::TokenStore::new(self.token_lifetime)),
-            knobs: Mutex::new(Knobs::default()),
+            knobs: Mutex::new(Knobs {
+                plan: self.plan,
+                ..Knobs::default()
+            }),
             faults: Mutex::new(faults::FaultState::default()),
             recorder: recording::Recorder::new(self.record_limit),
             counters: Counters::default(),
@@ -288,13 +340,28 @@ impl StandInBuilder {
 
 /// A running Atlas stand-in server on `127.0.0.1`; stops when dropped.
 ///
-/// Serves `GET /api/atlas/v2/groups/{groupId}/serverless/{clusterName}/backup/snapshots[/{snapshotId}]`
-/// (media type [`SERVERLESS_MEDIA_TYPE`]), `GET /api/atlas/v2/groups/{groupId}/flexClusters/{name}/backup/snapshots[/{snapshotId}]`
-/// ([`FLEX_MEDIA_TYPE`]), and `POST /api/oauth/token` / `POST /api/oauth/revoke`.
+/// Serves the Serverless-to-Flex backup domain under `/api/atlas/v2/groups/{groupId}/`,
+/// one route per [`Operation`]: Serverless instances, their snapshots and restore jobs
+/// (`serverless…`, media type [`SERVERLESS_MEDIA_TYPE`], deprecated), Flex clusters,
+/// their snapshots, restore jobs and downloads (`flexClusters…`, [`FLEX_MEDIA_TYPE`]),
+/// `POST /api/oauth/token` / `POST /api/oauth/revoke`, and the download links it hands
+/// out (`GET /standin/downloads/…`, unsigned like a pre-signed URL, and outside the
+/// fault knobs and the per-operation counters).
 ///
-/// Request handling order for API routes: authentication (401) → fault injection →
-/// route match (404) → gone mode (410, serverless only) → `Accept` (406) → path
-/// parameters (400) → query parameters (400) → data (200 or 404).
+/// Request handling order for API routes: authentication (401) → attempt counted
+/// ([`StandIn::attempts`]) → fault injection → route match (404) → sunset (410,
+/// deprecated operations only) → `Accept` (406) → `Content-Type` of a body (415) → path
+/// parameters (400) → query parameters (400) → body (400) → data (200 or 404; a create
+/// is recorded, [`StandIn::creates`]).
+///
+/// Restore jobs (and downloads, which are restore jobs with delivery type `DOWNLOAD`)
+/// move through their states as time passes, computed when they are read: three steps
+/// of [`StandInBuilder::restore_step`] each, then the [`RestoreOutcome`] set when they
+/// were created. A Flex job is `PENDING`, `QUEUED`, `RUNNING`, then `COMPLETED` or
+/// `FAILED` with `restoreFinishedDate`; a Serverless job has `finishedAt` (and
+/// `failed`) once done. A download carries its link (`snapshotUrl`, Serverless
+/// `deliveryUrl`) and `expirationDate`/`expiresAt`; a Serverless one says `expired`, and
+/// the link itself answers 403 once expired.
 ///
 /// # Deliberate deviations from real Atlas
 /// - The 406 error code is `INVALID_VERSION_DATE` for any unacceptable `Accept`, including
@@ -314,10 +381,27 @@ impl StandInBuilder {
 ///   validator (Prism, Schemathesis) flags enveloped bodies and their `status` field,
 ///   which Atlas adds but no schema declares; and 410 `VERSION_GONE` is not among the
 ///   spec's responses for these operations, though Atlas sends it after a sunset.
-/// - A 404 for an unknown snapshot uses errorCode `RESOURCE_NOT_FOUND` with parameters
-///   `[<raw request path>, <number of snapshots in that cluster>]`; an unknown or
-///   unseeded cluster is a 404 with the same code. Unknown routes and wrong methods are
-///   404 (no 405).
+/// - A version goes gone only when asked ([`StandIn::set_gone`], [`StandIn::set_today`]),
+///   not by the real calendar, so tests do not change with the date. After
+///   2026-01-15 Atlas's Serverless instance list leaves out migrated instances; the
+///   stand-in lists every seeded one.
+/// - A 404 for an unknown snapshot or restore job uses errorCode `RESOURCE_NOT_FOUND`
+///   with parameters `[<raw request path>, <number of snapshots or jobs in that
+///   cluster>]`; an unknown group (nothing seeded in it) or cluster is a 404 with the
+///   same code and `0`. Unknown routes and wrong methods are 404 (no 405).
+/// - A request body whose `Content-Type` is not the operation's vendor media type is 415
+///   `UNSUPPORTED_MEDIA_TYPE` with parameters `[<Content-Type sent>, <media type>]`
+///   (strict like `Accept`; Atlas's exact answer is not documented). A body that is not a
+///   JSON object, lacks a required field or has one off its type or pattern is 400
+///   `VALIDATION_ERROR` naming the field in `parameters` and `badRequestDetail.fields`
+///   (the first one found); unknown fields are ignored. A Serverless restore needs
+///   `snapshotId` unless its `deliveryType` is `pointInTime`. The snapshot to restore
+///   must exist in the cluster (404); the restore target is not checked.
+/// - A cluster keeps at most 10 000 restore jobs; a create beyond that is 409
+///   `TOO_MANY_RESTORE_JOBS`. Jobs are listed oldest first.
+/// - Download links point at the stand-in itself: `GET` serves a small placeholder (not a
+///   real archive) while the link lives, and 403 with an S3-style `AccessDenied`
+///   "Request has expired" XML body after.
 /// - Invalid path parameters use errorCode `INVALID_PARAMETER` with parameters
 ///   `[<name>, <value>]`; invalid query values the same with an integer value when it
 ///   parsed as one (e.g. `["itemsPerPage", 501]`). The spec types `parameters` as an
@@ -386,32 +470,98 @@ impl StandIn {
     /// Replaces the snapshots of serverless instance `cluster_name` in `group_id`.
     ///
     /// Each value is served exactly as given (its `"id"` string is the key for get);
-    /// seeding an empty vector creates an empty instance (unseeded ones are 404).
+    /// seeding an empty vector creates an empty instance (unseeded ones are 404). An
+    /// instance seeded here is also served by the instance operations, with
+    /// [`sample::serverless_instance_in`] as its description until
+    /// [`Self::seed_serverless_instance`] replaces it. Its restore jobs are kept.
     pub fn seed_serverless(&self, group_id: &str, cluster_name: &str, snapshots: Vec<Value>) {
-        self.seed(routes::Kind::Serverless, group_id, cluster_name, snapshots);
+        self.data().set_snapshots(
+            Family::Serverless,
+            group_id,
+            cluster_name,
+            store::Snapshots::new(&snapshots),
+        );
     }
 
-    /// Replaces the snapshots of flex cluster `name` in `group_id` (see [`Self::seed_serverless`]).
+    /// Replaces the snapshots of flex cluster `name` in `group_id` (see
+    /// [`Self::seed_serverless`]; the description defaults to [`sample::flex_cluster_in`]).
     pub fn seed_flex(&self, group_id: &str, name: &str, snapshots: Vec<Value>) {
-        self.seed(routes::Kind::Flex, group_id, name, snapshots);
+        self.data().set_snapshots(
+            Family::Flex,
+            group_id,
+            name,
+            store::Snapshots::new(&snapshots),
+        );
     }
 
-    fn seed(&self, kind: routes::Kind, group: &str, name: &str, snapshots: Vec<Value>) {
-        let cluster = routes::Cluster::new(snapshots);
+    /// Sets what the Serverless instance operations answer for instance `name` (served
+    /// exactly as given), creating the instance without snapshots if it is new.
+    pub fn seed_serverless_instance(&self, group_id: &str, name: &str, description: Value) {
+        self.data()
+            .set_description(Family::Serverless, group_id, name, &description);
+    }
+
+    /// Sets what the Flex cluster operations answer for cluster `name` (served exactly as
+    /// given), creating the cluster without snapshots if it is new.
+    pub fn seed_flex_cluster(&self, group_id: &str, name: &str, description: Value) {
+        self.data()
+            .set_description(Family::Flex, group_id, name, &description);
+    }
+
+    /// Seeds the migration world described in [`sample::WORLD`]: two groups with Flex
+    /// clusters, some migrated from Serverless instances (the same name, id and
+    /// snapshot ids in both families) and a Serverless instance never migrated, each
+    /// with [`sample::WORLD_SNAPSHOTS`] snapshots. Adds to what is already seeded.
+    pub fn seed_migration_world(&self) {
+        for d in sample::WORLD {
+            let (g, n) = (d.group_id, d.name);
+            let snapshots = |f: fn(&str, &str, u32) -> Value| {
+                (0..sample::WORLD_SNAPSHOTS).map(|i| f(g, n, i)).collect()
+            };
+            if d.serverless {
+                self.seed_serverless(g, n, snapshots(sample::serverless_snapshot_in));
+            }
+            if d.flex {
+                let flex = if d.serverless {
+                    sample::migrated_flex_snapshot_in
+                } else {
+                    sample::flex_snapshot_in
+                };
+                self.seed_flex(g, n, snapshots(flex));
+            }
+        }
+    }
+
+    fn data(&self) -> std::sync::RwLockWriteGuard<'_, store::Store> {
         self.shared
             .data
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(kind, group, name, cluster);
     }
 
-    /// Removes every seeded cluster and snapshot.
+    /// Removes every seeded deployment, snapshot and restore job.
     pub fn clear_data(&self) {
-        *self
-            .shared
-            .data
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = routes::Store::default();
+        *self.data() = store::Store::default();
+    }
+
+    // ----- restore jobs -----
+
+    /// Sets the step duration of restore jobs created from now on (see
+    /// [`StandInBuilder::restore_step`]).
+    pub fn set_restore_step(&self, step: Duration) {
+        lock(&self.shared.knobs).plan.step = step;
+    }
+
+    /// Sets how restore jobs created from now on end (default
+    /// [`RestoreOutcome::Completed`]). Jobs already created keep theirs.
+    pub fn set_restore_outcome(&self, outcome: RestoreOutcome) {
+        lock(&self.shared.knobs).plan.outcome = outcome;
+    }
+
+    /// Sets how long the links of downloads requested from now on work (see
+    /// [`StandInBuilder::download_link_lifetime`]).
+    pub fn set_download_link_lifetime(&self, lifetime: Duration) {
+        lock(&self.shared.knobs).plan.link_lifetime = lifetime;
     }
 
     // ----- faults -----
@@ -419,7 +569,14 @@ impl StandIn {
     /// Injects `fault` into the next `times` API requests (after authentication), or into
     /// every one with `None`. Replaces any previous fault.
     pub fn set_fault(&self, fault: Fault, times: Option<u32>) {
-        lock(&self.shared.faults).set(fault, times);
+        self.set_fault_scoped(fault, FaultScope::all(), times);
+    }
+
+    /// Injects `fault` into the next `times` API requests in `scope` (an operation, a
+    /// method, after skipping some), or into every one with `None`. Replaces any
+    /// previous fault.
+    pub fn set_fault_scoped(&self, fault: Fault, scope: FaultScope, times: Option<u32>) {
+        lock(&self.shared.faults).set(fault, times, scope);
     }
 
     /// Removes the active fault.
@@ -434,12 +591,32 @@ impl StandIn {
 
     // ----- lifecycle and envelope -----
 
-    /// "Gone" mode: serverless operations answer 410 `VERSION_GONE`.
+    /// "Gone" mode: every deprecated (Serverless) operation answers 410 `VERSION_GONE`,
+    /// whatever its sunset.
     pub fn set_gone(&self, gone: bool) {
         lock(&self.shared.knobs).gone = gone;
     }
 
-    /// Sets (or removes) the `Deprecation` header value on serverless responses,
+    /// The stand-in's date for sunsets: with `Some("YYYY-MM-DD")`, each deprecated
+    /// operation answers 410 `VERSION_GONE` once the date is after its version's sunset
+    /// ([`Operation::sunset`]: 2027-01-18 for the Serverless instance operations,
+    /// 2026-01-22 for Serverless snapshots and restore jobs), as [`Self::set_gone`]
+    /// does for all of them. `None` (the default) reaches no sunset.
+    ///
+    /// # Errors
+    /// Fails when the date is not `YYYY-MM-DD`; the previous date stays.
+    pub fn set_today(&self, date: Option<&str>) -> Result<(), InvalidDate> {
+        let date = date
+            .map(|d| {
+                NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| InvalidDate(d.to_owned()))
+            })
+            .transpose()?;
+        lock(&self.shared.knobs).today = date;
+        Ok(())
+    }
+
+    /// Sets (or removes) the `Deprecation` header value on responses of deprecated
+    /// (Serverless) operations,
     /// e.g. `"@1769040000"`, `"true"` or `"Wed, 1 Feb 2023 00:00:00 GMT"`.
     ///
     /// # Errors
@@ -450,7 +627,7 @@ impl StandIn {
         Ok(())
     }
 
-    /// Sets (or removes) the `Sunset` header value on serverless responses.
+    /// Sets (or removes) the `Sunset` header value on responses of deprecated operations.
     ///
     /// # Errors
     /// Fails when the value is not a valid header value.
@@ -539,6 +716,19 @@ impl StandIn {
     pub fn connections_accepted(&self) -> u64 {
         self.shared.counters.connections.load(Ordering::Relaxed)
     }
+
+    /// Requests of `operation` that passed authentication, whatever became of them
+    /// (faults, errors and successes alike).
+    pub fn attempts(&self, operation: Operation) -> u64 {
+        self.shared.counters.attempts[operation.index()].load(Ordering::Relaxed)
+    }
+
+    /// Restore jobs (or downloads) `operation` recorded: requests that were processed,
+    /// even if the answer never reached the client ([`Fault::ResetAfterProcessing`]).
+    /// Always 0 for operations that create nothing.
+    pub fn creates(&self, operation: Operation) -> u64 {
+        self.shared.counters.creates[operation.index()].load(Ordering::Relaxed)
+    }
 }
 
 impl Drop for StandIn {
@@ -614,8 +804,10 @@ async fn handle(
         )
     } else if let Some(resp) = oauth::handle(&shared, &parts, &body) {
         resp
+    } else if let Some(resp) = routes::download_link(&shared, &parts) {
+        resp
     } else {
-        api(&shared, &parts).await?
+        api(&shared, &parts, &body).await?
     };
     if response.status() == http::StatusCode::UNAUTHORIZED {
         shared.counters.unauthorized.fetch_add(1, Ordering::Relaxed);
@@ -623,25 +815,30 @@ async fn handle(
     Ok(response)
 }
 
-/// The API routes: auth, faults, then the routes proper.
+/// The API routes: auth, attempt count, faults, then the routes proper.
 async fn api(
     shared: &Shared,
     parts: &http::request::Parts,
+    body: &[u8],
 ) -> Result<Response<ResBody>, ResetConnection> {
     let auth_info = match auth::check(shared, parts) {
         Ok(info) => info,
         Err(resp) => return Ok(*resp),
     };
-    let fault = lock(&shared.faults).take();
+    let route = routes::match_route(&parts.method, parts.uri.path());
+    let operation = route.as_ref().map(|r| r.op);
+    if let Some(op) = operation {
+        shared.counters.attempts[op.index()].fetch_add(1, Ordering::Relaxed);
+    }
+    let fault = lock(&shared.faults).take(operation, &parts.method);
     let envelope = routes::envelope_requested(parts.uri.query());
     let plain_errors = lock(&shared.knobs).envelope_errors_plain;
+    let real = |parts: &http::request::Parts| routes::dispatch(shared, parts, body, route.as_ref());
     let mut response = match fault {
-        None => routes::dispatch(shared, parts),
-        Some(fault) => faults::apply(fault, envelope, plain_errors, parts, |parts| {
-            routes::dispatch(shared, parts)
-        })
-        .await
-        .ok_or(ResetConnection)?,
+        None => real(parts),
+        Some(fault) => faults::apply(fault, operation, envelope, plain_errors, parts, real)
+            .await
+            .ok_or(ResetConnection)?,
     };
     if let Some(info) = auth_info {
         response.headers_mut().insert(

@@ -1,100 +1,19 @@
-//! Route matching, parameter validation, and the seeded snapshot data.
+//! Route matching, parameter and body validation, and serving the seeded world.
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError};
+use std::sync::PoisonError;
+use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{ACCEPT, HeaderValue};
-use http::{Method, Response, StatusCode};
+use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use http::{HeaderMap, Method, Response, StatusCode};
 use serde_json::Value;
 
 use super::body::ResBody;
 use super::envelope::{self, ApiError};
-use super::{FLEX_MEDIA_TYPE, SERVERLESS_MEDIA_TYPE, Shared, lock};
-
-/// Which family of operations a route belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Serverless,
-    Flex,
-}
-
-impl Kind {
-    fn media_type(self) -> &'static str {
-        match self {
-            Kind::Serverless => SERVERLESS_MEDIA_TYPE,
-            Kind::Flex => FLEX_MEDIA_TYPE,
-        }
-    }
-
-    fn name_param(self) -> &'static str {
-        match self {
-            Kind::Serverless => "clusterName",
-            Kind::Flex => "name",
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            Kind::Serverless => 0,
-            Kind::Flex => 1,
-        }
-    }
-}
-
-/// The snapshots of one cluster, pre-serialized so serving them copies bytes only.
-pub(crate) struct Cluster {
-    items: Vec<Bytes>,
-    by_id: HashMap<String, usize>,
-}
-
-impl Cluster {
-    pub(crate) fn new(snapshots: Vec<Value>) -> Self {
-        let mut by_id = HashMap::with_capacity(snapshots.len());
-        let items = snapshots
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                if let Some(id) = v.get("id").and_then(Value::as_str) {
-                    by_id.entry(id.to_owned()).or_insert(i);
-                }
-                Bytes::from(serde_json::to_vec(v).unwrap_or_default())
-            })
-            .collect();
-        Cluster { items, by_id }
-    }
-}
-
-/// All seeded clusters: `[kind][group][name]`.
-#[derive(Default)]
-pub(crate) struct Store {
-    clusters: [HashMap<String, HashMap<String, Arc<Cluster>>>; 2],
-}
-
-impl Store {
-    pub(crate) fn insert(&mut self, kind: Kind, group: &str, name: &str, cluster: Cluster) {
-        self.clusters[kind.index()]
-            .entry(group.to_owned())
-            .or_default()
-            .insert(name.to_owned(), Arc::new(cluster));
-    }
-
-    fn get(&self, kind: Kind, group: &str, name: &str) -> Option<Arc<Cluster>> {
-        self.clusters[kind.index()]
-            .get(group)
-            .and_then(|g| g.get(name))
-            .cloned()
-    }
-}
-
-/// The vendor media type for a path (used by faults that answer "successfully").
-pub(crate) fn media_type_for_path(path: &str) -> &'static str {
-    if path.contains("/flexClusters/") {
-        FLEX_MEDIA_TYPE
-    } else {
-        SERVERLESS_MEDIA_TYPE
-    }
-}
+use super::operation::{Family, Operation, Resource};
+use super::restore::{self, Job, Request};
+use super::store::{Deployment, MAX_JOBS, Store, to_bytes};
+use super::{Knobs, Shared, lock};
 
 /// Whether the raw query asks for `envelope=true`.
 pub(crate) fn envelope_requested(query: Option<&str>) -> bool {
@@ -107,36 +26,55 @@ pub(crate) fn envelope_requested(query: Option<&str>) -> bool {
 }
 
 /// A matched API route (raw, still percent-encoded segments).
-struct Route<'a> {
-    kind: Kind,
+pub(crate) struct Route<'a> {
+    pub(crate) op: Operation,
     group: &'a str,
-    name: &'a str,
-    snapshot: Option<&'a str>,
+    name: Option<&'a str>,
+    id: Option<&'a str>,
 }
 
-fn match_route(path: &str) -> Option<Route<'_>> {
+/// The operation `method` and `path` name, with its raw path parameters.
+pub(crate) fn match_route<'a>(method: &Method, path: &'a str) -> Option<Route<'a>> {
     let rest = path.strip_prefix("/api/atlas/v2/groups/")?;
-    let mut seg = rest.split('/');
+    // Anything past the longest route lands in the seventh piece, which matches nothing.
+    let mut seg = rest.splitn(7, '/');
     let group = seg.next()?;
-    let kind = match seg.next()? {
-        "serverless" => Kind::Serverless,
-        "flexClusters" => Kind::Flex,
+    let family = match seg.next()? {
+        "serverless" => Family::Serverless,
+        "flexClusters" => Family::Flex,
         _ => return None,
     };
-    let name = seg.next()?;
-    if seg.next()? != "backup" || seg.next()? != "snapshots" {
-        return None;
-    }
-    let snapshot = seg.next();
-    if seg.next().is_some() {
-        return None;
-    }
+    let name = seg.next();
+    let (resource, id) = match (name, seg.next(), seg.next(), seg.next(), seg.next()) {
+        (None, ..) => (Resource::Deployments, None),
+        (Some(_), None, ..) => (Resource::Deployment, None),
+        (Some(_), Some("backup"), Some("snapshots"), None, _) => (Resource::Snapshots, None),
+        (Some(_), Some("backup"), Some("snapshots"), id, None) => (Resource::Snapshot, id),
+        (Some(_), Some("backup"), Some("restoreJobs"), None, _) if method == Method::POST => {
+            (Resource::CreateRestoreJob, None)
+        }
+        (Some(_), Some("backup"), Some("restoreJobs"), None, _) => (Resource::RestoreJobs, None),
+        (Some(_), Some("backup"), Some("restoreJobs"), id, None) => (Resource::RestoreJob, id),
+        (Some(_), Some("backup"), Some("download"), None, _) => (Resource::Download, None),
+        _ => return None,
+    };
+    let op = Operation::find(family, resource, method)?;
     Some(Route {
-        kind,
+        op,
         group,
         name,
-        snapshot,
+        id,
     })
+}
+
+/// Whether the operation's version is gone: [`StandIn::set_gone`](super::StandIn::set_gone)
+/// for every deprecated operation, or the stand-in's date past the version's sunset.
+fn is_gone(knobs: &Knobs, op: Operation) -> bool {
+    let past_sunset = knobs
+        .today
+        .zip(op.sunset_date())
+        .is_some_and(|(today, sunset)| today > sunset);
+    op.is_deprecated() && (knobs.gone || past_sunset)
 }
 
 /// Percent-decodes a path segment; `None` if the result is not UTF-8.
@@ -199,20 +137,6 @@ fn validated(
         Some(v) => Err(invalid_path_param(name, &v, pattern)),
         None => Err(invalid_path_param(name, raw, pattern)),
     }
-}
-
-/// Whether any `Accept` entry is exactly `media` (parameters and q ignored).
-fn accepts(headers: &http::HeaderMap, media: &str) -> bool {
-    headers.get_all(ACCEPT).iter().any(|v| {
-        v.to_str().is_ok_and(|s| {
-            s.split(',').any(|entry| {
-                entry
-                    .split(';')
-                    .next()
-                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(media))
-            })
-        })
-    })
 }
 
 /// Validated list query parameters.
@@ -284,54 +208,130 @@ fn parse_query(query: Option<&str>) -> Result<ListQuery, ApiError> {
     Ok(q)
 }
 
+/// Whether any entry of header `name` is exactly `media` (parameters and q ignored).
+fn names_media(headers: &HeaderMap, name: http::header::HeaderName, media: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.to_str().is_ok_and(|s| {
+            s.split(',').any(|entry| {
+                entry
+                    .split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(media))
+            })
+        })
+    })
+}
+
+fn header_text(headers: &HeaderMap, name: http::header::HeaderName) -> String {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
 /// Serves an API route (auth has already succeeded).
-pub(crate) fn dispatch(shared: &Shared, parts: &http::request::Parts) -> Response<ResBody> {
+pub(crate) fn dispatch(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    body: &[u8],
+    route: Option<&Route<'_>>,
+) -> Response<ResBody> {
     let path = parts.uri.path();
     let envelope = envelope_requested(parts.uri.query());
     let (gone, plain) = {
         let k = lock(&shared.knobs);
-        (k.gone, k.envelope_errors_plain)
+        (
+            route.is_some_and(|r| is_gone(&k, r.op)),
+            k.envelope_errors_plain,
+        )
     };
-    let route = match match_route(path) {
-        Some(r) if parts.method == Method::GET => r,
-        _ => {
-            let err = ApiError::new(
-                StatusCode::NOT_FOUND,
-                "RESOURCE_NOT_FOUND",
-                format!("Cannot find resource {path}."),
-            )
-            .param(path);
-            return envelope::error_response(&err, envelope, plain);
-        }
+    let Some(route) = route else {
+        let err = ApiError::new(
+            StatusCode::NOT_FOUND,
+            "RESOURCE_NOT_FOUND",
+            format!("Cannot find resource {path}."),
+        )
+        .param(path);
+        return envelope::error_response(&err, envelope, plain);
     };
-    let result = if gone && route.kind == Kind::Serverless {
-        Err(envelope::gone(path))
+    let result = if gone {
+        Err(envelope::gone(path, route.op.version()))
     } else {
-        serve(shared, parts, &route, envelope)
+        serve(shared, parts, body, route, envelope)
     };
     let mut resp = match result {
         Ok(resp) => resp,
         Err(err) => envelope::error_response(&err, envelope, plain),
     };
-    if route.kind == Kind::Serverless {
+    if route.op.is_deprecated() {
         envelope::add_lifecycle_headers(&mut resp, &lock(&shared.knobs));
     }
     resp
 }
 
+/// The name of the deployment's path parameter, as the spec spells it per operation.
+fn name_param(op: Operation) -> &'static str {
+    match (op.family(), op.resource()) {
+        (Family::Serverless, Resource::Deployment) | (Family::Flex, _) => "name",
+        (Family::Serverless, _) => "clusterName",
+    }
+}
+
+fn not_found(path: &str, count: usize, what: String) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "RESOURCE_NOT_FOUND", what)
+        .param(path)
+        .param(i64::try_from(count).unwrap_or(i64::MAX))
+}
+
+/// The deployment a route names, or the 404 for its group or itself.
+fn deployment<'s>(
+    store: &'s Store,
+    family: Family,
+    group: &str,
+    name: &str,
+    path: &str,
+) -> Result<&'s Deployment, ApiError> {
+    if !store.has_group(group) {
+        return Err(not_found(
+            path,
+            0,
+            format!("No group with ID {group} exists."),
+        ));
+    }
+    store.deployment(family, group, name).ok_or_else(|| {
+        not_found(
+            path,
+            0,
+            format!("No cluster named {name} exists in group {group}."),
+        )
+    })
+}
+
+fn entity(item: &Bytes, envelope: bool) -> Bytes {
+    if envelope {
+        envelope::wrap_entity(item)
+    } else {
+        item.clone()
+    }
+}
+
+/// The validated path parameters of a request.
+struct Target {
+    group: String,
+    name: String,
+    id: String,
+}
+
 fn serve(
     shared: &Shared,
     parts: &http::request::Parts,
+    body: &[u8],
     route: &Route<'_>,
     envelope: bool,
 ) -> Result<Response<ResBody>, ApiError> {
-    let media = route.kind.media_type();
-    if !accepts(&parts.headers, media) {
-        let got = parts
-            .headers
-            .get(ACCEPT)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .unwrap_or_default();
+    let op = route.op;
+    let media = op.media_type();
+    if !names_media(&parts.headers, ACCEPT, media) {
         return Err(ApiError::new(
             StatusCode::NOT_ACCEPTABLE,
             "INVALID_VERSION_DATE",
@@ -339,57 +339,229 @@ fn serve(
                 "Invalid accept header or version date. This operation requires Accept: {media}."
             ),
         )
-        .param(got.as_str())
+        .param(header_text(&parts.headers, ACCEPT).as_str())
+        .param(media));
+    }
+    if op.http_method() == Method::POST && !names_media(&parts.headers, CONTENT_TYPE, media) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            format!("Invalid Content-Type. This operation requires Content-Type: {media}."),
+        )
+        .param(header_text(&parts.headers, CONTENT_TYPE).as_str())
         .param(media));
     }
     let group = validated("groupId", route.group, is_object_id, OBJECT_ID_PATTERN)?;
-    let name = validated(
-        route.kind.name_param(),
-        route.name,
-        is_cluster_name,
-        NAME_PATTERN,
-    )?;
-    let snapshot = route
-        .snapshot
-        .map(|s| validated("snapshotId", s, is_object_id, OBJECT_ID_PATTERN))
-        .transpose()?;
+    let name = route
+        .name
+        .map(|n| validated(name_param(op), n, is_cluster_name, NAME_PATTERN))
+        .transpose()?
+        .unwrap_or_default();
+    let id_param = if op.resource() == Resource::Snapshot {
+        "snapshotId"
+    } else {
+        "restoreJobId"
+    };
+    let id = route
+        .id
+        .map(|i| validated(id_param, i, is_object_id, OBJECT_ID_PATTERN))
+        .transpose()?
+        .unwrap_or_default();
+    let target = Target { group, name, id };
     let query = parse_query(parts.uri.query())?;
     let path = parts.uri.path();
-    let cluster = shared
-        .data
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(route.kind, &group, &name);
-    let not_found = |count: usize, what: String| {
-        ApiError::new(StatusCode::NOT_FOUND, "RESOURCE_NOT_FOUND", what)
-            .param(path)
-            .param(i64::try_from(count).unwrap_or(i64::MAX))
-    };
-    let Some(cluster) = cluster else {
-        return Err(not_found(
-            0,
-            format!("No cluster named {name} exists in group {group}."),
-        ));
-    };
-    let content_type = HeaderValue::from_static(media);
-    let body = match snapshot {
-        Some(id) => {
-            let Some(&i) = cluster.by_id.get(&id) else {
-                return Err(not_found(
-                    cluster.items.len(),
-                    format!("No snapshot with ID {id} exists in cluster {name}."),
-                ));
+    let out = match (op.family(), op.resource()) {
+        (family, resource @ (Resource::CreateRestoreJob | Resource::Download)) => {
+            let request = match (family, resource) {
+                (Family::Serverless, _) => restore::serverless_restore(body)?,
+                (Family::Flex, Resource::Download) => restore::flex_download(body)?,
+                (Family::Flex, _) => restore::flex_restore(body)?,
             };
-            let item = &cluster.items[i];
-            if envelope {
-                envelope::wrap_entity(item)
-            } else {
-                item.clone()
-            }
+            let job = create(shared, op, &target.group, &target.name, request, path)?;
+            entity(&job, envelope)
         }
-        None => list_page(&shared.base_url, parts, &cluster, &query, envelope),
+        _ => read(shared, parts, op, &target, &query, envelope)?,
     };
-    Ok(envelope::response(StatusCode::OK, content_type, body))
+    Ok(envelope::response(
+        StatusCode::OK,
+        HeaderValue::from_static(media),
+        out,
+    ))
+}
+
+/// The body a read operation answers with.
+fn read(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    op: Operation,
+    target: &Target,
+    query: &ListQuery,
+    envelope: bool,
+) -> Result<Bytes, ApiError> {
+    let Target { group, name, id } = target;
+    let (family, path, base) = (op.family(), parts.uri.path(), shared.base_url.as_str());
+    let store = shared.data.read().unwrap_or_else(PoisonError::into_inner);
+    let page = |items: &[Bytes], total| list_page(base, parts, total, items, query, envelope);
+    Ok(match op.resource() {
+        Resource::Deployments => {
+            if !store.has_group(group) {
+                let detail = format!("No group with ID {group} exists.");
+                return Err(not_found(path, 0, detail));
+            }
+            let items: Vec<Bytes> = store
+                .deployments(family, group)
+                .into_iter()
+                .flat_map(|d| d.iter().map(|d| d.description.clone()))
+                .collect();
+            page(&items[page_range(items.len(), query)], items.len())
+        }
+        Resource::Deployment => entity(
+            &deployment(&store, family, group, name, path)?.description,
+            envelope,
+        ),
+        resource @ (Resource::Snapshots | Resource::Snapshot) => {
+            let snapshots = deployment(&store, family, group, name, path)?
+                .snapshots
+                .clone();
+            // Serving copies bytes only, without holding the lock.
+            drop(store);
+            let items = &snapshots.items;
+            if resource == Resource::Snapshots {
+                return Ok(page(&items[page_range(items.len(), query)], items.len()));
+            }
+            let item = snapshots.get(id).ok_or_else(|| {
+                let detail = format!("No snapshot with ID {id} exists in cluster {name}.");
+                not_found(path, items.len(), detail)
+            })?;
+            entity(item, envelope)
+        }
+        Resource::RestoreJobs => {
+            let jobs = &deployment(&store, family, group, name, path)?.jobs;
+            let now = Instant::now();
+            let rendered: Vec<Bytes> = jobs[page_range(jobs.len(), query)]
+                .iter()
+                .map(|j| to_bytes(&j.render(now)))
+                .collect();
+            page(&rendered, jobs.len())
+        }
+        _ => {
+            let jobs = &deployment(&store, family, group, name, path)?.jobs;
+            let job = jobs.iter().find(|j| &j.id == id).ok_or_else(|| {
+                let detail = format!("No restore job with ID {id} exists for cluster {name}.");
+                not_found(path, jobs.len(), detail)
+            })?;
+            entity(&to_bytes(&job.render(Instant::now())), envelope)
+        }
+    })
+}
+
+/// When a snapshot was taken (Serverless) or finished (Flex), as it says itself.
+fn snapshot_time(snapshot: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(snapshot).ok()?;
+    ["createdAt", "finishTime", "scheduledTime"]
+        .into_iter()
+        .find_map(|k| v.get(k).and_then(Value::as_str).map(str::to_owned))
+}
+
+/// Records a restore job (or download) for the deployment and returns it as answered.
+fn create(
+    shared: &Shared,
+    op: Operation,
+    group: &str,
+    name: &str,
+    request: Request,
+    path: &str,
+) -> Result<Bytes, ApiError> {
+    let plan = lock(&shared.knobs).plan;
+    let mut store = shared.data.write().unwrap_or_else(PoisonError::into_inner);
+    let family = op.family();
+    let found = deployment(&store, family, group, name, path)?;
+    let snapshot_time = match request.snapshot_id() {
+        Some(id) => {
+            let snapshot = found.snapshots.get(id).ok_or_else(|| {
+                not_found(
+                    path,
+                    found.snapshots.items.len(),
+                    format!("No snapshot with ID {id} exists in cluster {name}."),
+                )
+            })?;
+            snapshot_time(snapshot)
+        }
+        None => None,
+    };
+    if found.jobs.len() >= MAX_JOBS {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "TOO_MANY_RESTORE_JOBS",
+            format!("Cluster {name} already has {MAX_JOBS} restore jobs."),
+        )
+        .param(path));
+    }
+    let id = store.next_job_id();
+    let download_url = request
+        .is_download()
+        .then(|| format!("{}{DOWNLOADS}{id}/{name}.tar.gz", shared.base_url));
+    let job = Job {
+        id,
+        family,
+        group: group.to_owned(),
+        name: name.to_owned(),
+        created: Instant::now(),
+        created_at: std::time::SystemTime::now().into(),
+        plan,
+        request,
+        snapshot_time,
+        download_url,
+    };
+    let answer = to_bytes(&job.render(job.created));
+    if let Some(d) = store.deployment_mut(family, group, name) {
+        d.jobs.push(job);
+    }
+    shared.counters.creates[op.index()].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(answer)
+}
+
+/// Where the stand-in serves the links downloads hand out.
+const DOWNLOADS: &str = "/standin/downloads/";
+
+/// Serves a download link (`GET /standin/downloads/{jobId}/…`, no sign-in, as a
+/// pre-signed URL): the archive while the link lives, 403 once it expired.
+pub(crate) fn download_link(
+    shared: &Shared,
+    parts: &http::request::Parts,
+) -> Option<Response<ResBody>> {
+    let rest = parts.uri.path().strip_prefix(DOWNLOADS)?;
+    let id = rest.split('/').next().unwrap_or_default();
+    let store = shared.data.read().unwrap_or_else(PoisonError::into_inner);
+    let job = store.download(id).filter(|_| parts.method == Method::GET);
+    let xml = HeaderValue::from_static("application/xml");
+    let (status, content_type, body) = match job {
+        None => (
+            StatusCode::NOT_FOUND,
+            xml,
+            Bytes::from_static(b"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"),
+        ),
+        Some(job) if job.link_expired(Instant::now()) => (
+            StatusCode::FORBIDDEN,
+            xml,
+            Bytes::from_static(b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"),
+        ),
+        Some(job) => (
+            StatusCode::OK,
+            HeaderValue::from_static("application/octet-stream"),
+            Bytes::from(format!("stand-in snapshot archive of {} ({})\n", job.name, job.id)),
+        ),
+    };
+    Some(envelope::response(status, content_type, body))
+}
+
+/// The positions of the page `q` asks for in a list of `total` items.
+fn page_range(total: usize, q: &ListQuery) -> std::ops::Range<usize> {
+    let total = total as u64;
+    let start = (q.page_num - 1).saturating_mul(q.items_per_page).min(total);
+    let end = start.saturating_add(q.items_per_page).min(total);
+    // Both are at most `total`, which came from a usize.
+    usize::try_from(start).unwrap_or(0)..usize::try_from(end).unwrap_or(0)
 }
 
 fn page_href(base: &str, path: &str, query: Option<&str>, page: u64) -> String {
@@ -424,18 +596,12 @@ fn push_link(out: &mut Vec<u8>, href: &str, rel: &str) {
 fn list_page(
     base: &str,
     parts: &http::request::Parts,
-    cluster: &Cluster,
+    total: usize,
+    page: &[Bytes],
     q: &ListQuery,
     envelope: bool,
 ) -> Bytes {
-    let total = cluster.items.len() as u64;
-    let start = (q.page_num - 1).saturating_mul(q.items_per_page);
-    let end = start.saturating_add(q.items_per_page).min(total);
-    let page: &[Bytes] = if start < total {
-        &cluster.items[start as usize..end as usize]
-    } else {
-        &[]
-    };
+    let more = page_range(total, q).end < total;
     let path = parts.uri.path();
     let query = parts.uri.query();
     let size: usize = page.iter().map(|b| b.len() + 1).sum();
@@ -446,7 +612,7 @@ fn list_page(
         None => format!("{base}{path}"),
     };
     push_link(&mut out, &self_href, "self");
-    if end < total {
+    if more {
         out.push(b',');
         push_link(
             &mut out,

@@ -126,3 +126,84 @@ pub fn rerun_alone(name: &str, vars: &[(&str, &str)]) -> bool {
     );
     true
 }
+
+/// One request a [`Loopback`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub method: String,
+    /// The path as sent, without the query.
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// A server on 127.0.0.1 that records every request and answers each with `status`,
+/// `headers` and `body`, whatever the route: for the wire shape of operations the
+/// stand-in does not serve.
+pub struct Loopback {
+    pub base_url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Loopback {
+    pub async fn start(status: u16, headers: &[(&str, &str)], body: &str) -> Loopback {
+        use http_body_util::{BodyExt, Full};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let record = received.clone();
+        let mut answer = http::Response::builder().status(status);
+        for (name, value) in headers {
+            answer = answer.header(*name, *value);
+        }
+        let answer = answer.body(bytes::Bytes::from(body.to_owned())).unwrap();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (record, answer) = (record.clone(), answer.clone());
+                let service =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let (record, answer) = (record.clone(), answer.clone());
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            // Test bodies are small; a broken one reads as empty.
+                            let body = body.collect().await.map(|b| b.to_bytes().to_vec());
+                            record.lock().unwrap().push(Received {
+                                method: parts.method.to_string(),
+                                path: parts.uri.path().to_owned(),
+                                query: parts.uri.query().map(str::to_owned),
+                                headers: parts.headers,
+                                body: body.unwrap_or_default(),
+                            });
+                            Ok::<_, std::convert::Infallible>(answer.map(Full::new))
+                        }
+                    });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+            }
+        });
+        Loopback { base_url, received }
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// A bearer-signed client for it, retrying quickly.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .base_url(&self.base_url)
+            .credentials(Credentials::bearer(TOKEN))
+            .deprecation_warnings(false)
+            .retry(
+                RetryPolicy::default()
+                    .initial_backoff(std::time::Duration::from_millis(5))
+                    .max_backoff(std::time::Duration::from_millis(20)),
+            )
+            .build()
+            .expect("client builds")
+    }
+}

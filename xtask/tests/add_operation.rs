@@ -1,6 +1,7 @@
-//! Adding an operation is one manifest line: append `getGroupFlexCluster` to a scratch
-//! copy of the manifest, run `spec update`'s cut there, run build.rs's generation on the
-//! result (no compile), and find a documented, validated, versioned method for it.
+//! Adding an operation is one manifest line: append `createGroupFlexCluster` (a POST
+//! with a request body) to a scratch copy of the manifest, run `spec update`'s cut there,
+//! run build.rs's generation on the result (no compile), and find a documented,
+//! validated, versioned method for it that takes its typed body.
 
 mod common;
 
@@ -15,7 +16,7 @@ fn read_json(path: &std::path::Path) -> serde_json::Value {
 }
 
 #[test]
-fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
+fn one_manifest_line_gives_a_documented_validated_method_with_its_accept_and_body() {
     let root = scratch("add-operation");
     let manifest = std::fs::read_to_string(repo(MANIFEST_PATH)).unwrap();
     let upstream = read_json(&repo("spec/upstream/v2.yaml"));
@@ -29,7 +30,7 @@ fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
     // The one line a contributor adds.
     std::fs::write(
         root.join(MANIFEST_PATH),
-        format!("{manifest}  - id: getGroupFlexCluster\n"),
+        format!("{manifest}  - id: createGroupFlexCluster\n"),
     )
     .unwrap();
     // The committed provenance's date, so versions are picked as the real build picks them.
@@ -72,11 +73,11 @@ fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
         .unwrap()
         .iter()
         .find_map(|(path, item)| {
-            let op = item.get("get")?;
-            (op["operationId"] == "getGroupFlexCluster").then_some((path.clone(), op.clone()))
+            let op = item.get("post")?;
+            (op["operationId"] == "createGroupFlexCluster").then_some((path.clone(), op.clone()))
         })
-        .expect("getGroupFlexCluster upstream");
-    let media_types: Vec<String> = op["responses"]["200"]["content"]
+        .expect("createGroupFlexCluster upstream");
+    let media_types: Vec<String> = op["responses"]["201"]["content"]
         .as_object()
         .unwrap()
         .keys()
@@ -88,7 +89,7 @@ fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
         .id;
     let method = xtask::emit::snake_case(&method);
 
-    // A public, documented method taking the path's ids as validated `&str`s.
+    // A public, documented method taking the path's id as a validated `&str`, then the body.
     let f = generated
         .methods
         .items
@@ -117,13 +118,14 @@ fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
     );
     let sig = f.sig.to_token_stream().to_string();
     assert!(
-        sig.contains("group_id : & str , cluster_name : & str"),
+        sig.contains("group_id : & str , body : & types ::"),
         "{sig}"
     );
+    assert!(docs.contains("`body`: the request body"), "{docs}");
     let body = f.block.to_token_stream().to_string();
     for check in [
         "param :: < types :: GroupId > (\"group_id\" , group_id)",
-        "param :: < types :: ClusterName > (\"cluster_name\" , cluster_name)",
+        ". body (body . clone ())",
     ] {
         assert!(body.contains(check), "validates before sending: {body}");
     }
@@ -147,6 +149,17 @@ fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
         "{accept} of {media_types:?}"
     );
     assert!(row.contains(&format!("path: {path:?}")), "{row}");
+    let content_type = op["requestBody"]["content"].as_object().unwrap();
+    assert!(
+        content_type
+            .keys()
+            .any(|m| row.contains(&format!("content_type: Some({m:?})"))),
+        "sends the body's versioned media type: {row}"
+    );
+    assert!(
+        row.contains("success: &[201]"),
+        "a 201 is its success: {row}"
+    );
     assert!(
         table.contains(&format!("{method:?} => Some(&{konst})")),
         "by_operation_id knows it"
@@ -156,5 +169,5 @@ fn one_manifest_line_gives_a_documented_validated_method_with_its_accept() {
 
 /// A spec holding just `op` at `path`, for the row's id.
 fn upstream_with(path: &str, op: &serde_json::Value) -> serde_json::Value {
-    serde_json::json!({ "paths": { path: { "get": op } } })
+    serde_json::json!({ "paths": { path: { "post": op } } })
 }

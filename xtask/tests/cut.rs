@@ -204,3 +204,35 @@ fn manifest_parses_and_rejects_duplicates() {
     assert!(err.0.contains("`a`"), "{err}");
     assert!(Manifest::parse("operations: []", "m.yaml").is_err());
 }
+
+#[test]
+fn manifest_cli_commands_are_read_and_a_clash_names_both_operations() {
+    let m = Manifest::parse(
+        "upstream: x\noperations:\n  - id: a\n    cli: [flex, restore, create]\n",
+        "m.yaml",
+    )
+    .unwrap();
+    assert_eq!(
+        m.operations[0].cli,
+        Some(vec![
+            "flex".to_owned(),
+            "restore".to_owned(),
+            "create".to_owned()
+        ])
+    );
+    let err = Manifest::parse(
+        "upstream: x\noperations:\n  - id: a\n    cli: [flex, get]\n  - id: c\n    cli: [flex, get]\n",
+        "m.yaml",
+    )
+    .unwrap_err();
+    assert!(
+        err.0.contains("m.yaml") && err.0.contains("of a (flex get) and c (flex get)"),
+        "{err}"
+    );
+    let err = Manifest::parse(
+        "upstream: x\noperations:\n  - id: a\n    cli: [Flex]\n",
+        "m.yaml",
+    )
+    .unwrap_err();
+    assert!(err.0.contains("operation a: `cli`"), "{err}");
+}

@@ -26,21 +26,18 @@ impl Snapshot for FlexBackupSnapshot {
 
 pub async fn run(
     client: &Client,
+    group: &str,
     command: SnapshotCommand,
     format: Format,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     match command {
         SnapshotCommand::Get(args) => {
-            let call = client.get_flex_backup_snapshot(
-                &args.target.group_id,
-                &args.target.cluster,
-                &args.snapshot,
-            );
+            let call = client.get_flex_backup_snapshot(group, &args.target.cluster, &args.snapshot);
             commands::get(call, format, out).await
         }
         SnapshotCommand::List(args) => {
-            let (group, cluster) = (&args.target.group_id, &args.target.cluster);
+            let cluster = &args.target.cluster;
             let size = args.page_size();
             if args.all {
                 let pages = client.flex_backup_snapshots(group, cluster).page_size(size);

@@ -15,6 +15,7 @@
 mod commands;
 mod flex;
 mod output;
+mod profile;
 mod serverless;
 
 use std::{
@@ -24,7 +25,7 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, env, operations};
+use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, TokenCache, operations};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use crate::output::Format;
@@ -37,6 +38,11 @@ use crate::output::Format;
 /// (MONGODB_ATLAS_ACCESS_TOKEN). MONGODB_ATLAS_OPS_MANAGER_URL (the Atlas CLI's name) or
 /// MONGODB_ATLAS_BASE_URL sets where Atlas is; with no credentials set, requests go
 /// unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.
+///
+/// What the environment does not set comes from the Atlas CLI's profile (-P, else
+/// "default") in its config.toml: credentials, ops_manager_url, project_id. Flags win
+/// over the environment, and the environment over the profile. A service account's
+/// token is cached in the user's cache directory (atlas-snapshots) across runs.
 ///
 /// Exit codes: 0 success; 2 invalid arguments or configuration (nothing sent);
 /// 3 Atlas answered with an error; 4 transport failure or timeout.
@@ -59,6 +65,14 @@ struct Cli {
     /// Give up on a call (retries included) after this many seconds.
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, global = true)]
     timeout: Option<Duration>,
+
+    /// The Atlas CLI profile to read from its config.toml [default: default]
+    #[arg(short = 'P', long, value_name = "NAME", global = true)]
+    profile: Option<String>,
+
+    /// Fetch a new OAuth token instead of using (and storing) the cached one.
+    #[arg(long, global = true, env = profile::NO_TOKEN_CACHE, value_parser = clap::builder::BoolishValueParser::new())]
+    no_token_cache: bool,
 
     /// Log what the client does to stderr (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, action = ArgAction::Count, global = true)]
@@ -89,9 +103,10 @@ enum SnapshotCommand {
 /// Which cluster.
 #[derive(Debug, Args)]
 struct Target {
-    /// The project (group) id: 24 lowercase hex digits.
+    /// The project (group) id: 24 lowercase hex digits [default: MONGODB_ATLAS_PROJECT_ID,
+    /// else the profile's project_id]
     #[arg(long, value_name = "G")]
-    group_id: String,
+    group_id: Option<String>,
     /// The Serverless instance or Flex cluster name.
     #[arg(long, value_name = "NAME")]
     cluster: String,
@@ -304,36 +319,51 @@ fn deprecation(notice: &DeprecationNotice) -> String {
     text
 }
 
-fn client(cli: &Cli) -> Result<Client, Error> {
+fn client<E>(cli: &Cli, sources: &profile::Sources<E>) -> Result<Client, Error>
+where
+    E: Fn(&str) -> Option<std::ffi::OsString>,
+{
     // --base-url wins over the URL variables, even two that disagree.
     let url_flag = cli.base_url.is_some();
-    let mut builder = Client::builder_from(|name| {
-        let url_variable = name == env::OPS_MANAGER_URL || name == env::BASE_URL;
-        if url_flag && url_variable {
-            None
-        } else {
-            std::env::var_os(name)
-        }
-    })?
-    .envelope(cli.envelope)
-    .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
+    let mut builder = Client::builder_from(|name| sources.lookup(name, url_flag))?
+        .envelope(cli.envelope)
+        .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
     if let Some(url) = &cli.base_url {
         builder = builder.base_url(url.clone());
     }
     if let Some(timeout) = cli.timeout {
         builder = builder.timeout(timeout);
     }
+    if let Some(cache) = TokenCache::user_default().filter(|_| !cli.no_token_cache) {
+        builder = builder.token_cache(cache);
+    }
     builder.build()
 }
 
+impl Command {
+    fn target(&self) -> &Target {
+        let (Command::Serverless(command) | Command::Flex(command)) = self;
+        match command {
+            SnapshotCommand::Get(args) => &args.target,
+            SnapshotCommand::List(args) => &args.target,
+        }
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
-    let client = client(&cli)?;
+    let sources = profile::Sources::new(
+        |name: &str| std::env::var_os(name),
+        cli.profile.as_deref(),
+        output::stderr_line,
+    )?;
+    let group = sources.group_id(cli.command.target().group_id.as_deref())?;
+    let client = client(&cli, &sources)?;
     let mut out = io::BufWriter::new(io::stdout().lock());
     match cli.command {
         Command::Serverless(command) => {
-            serverless::run(&client, command, cli.output, &mut out).await
+            serverless::run(&client, &group, command, cli.output, &mut out).await
         }
-        Command::Flex(command) => flex::run(&client, command, cli.output, &mut out).await,
+        Command::Flex(command) => flex::run(&client, &group, command, cli.output, &mut out).await,
     }?;
     // Flushing here sees a write error that dropping the writer would swallow.
     Ok(out.flush()?)

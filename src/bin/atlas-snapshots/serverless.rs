@@ -42,21 +42,19 @@ impl Snapshot for ServerlessBackupSnapshot {
 #[allow(deprecated)]
 pub async fn run(
     client: &Client,
+    group: &str,
     command: SnapshotCommand,
     format: Format,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let (result, successor) = match command {
         SnapshotCommand::Get(args) => {
-            let call = client.get_serverless_backup_snapshot(
-                &args.target.group_id,
-                &args.target.cluster,
-                &args.snapshot,
-            );
+            let call =
+                client.get_serverless_backup_snapshot(group, &args.target.cluster, &args.snapshot);
             (commands::get(call, format, out).await, GET_SUCCESSOR)
         }
         SnapshotCommand::List(args) => {
-            let (group, cluster) = (&args.target.group_id, &args.target.cluster);
+            let cluster = &args.target.cluster;
             let size = args.page_size();
             let result = if args.all {
                 let pages = client

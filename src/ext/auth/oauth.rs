@@ -9,8 +9,8 @@
 //! neither many calls nor the retries in the wire layer can hammer the endpoint.
 
 use std::{
-    sync::RwLock,
-    time::{Duration, Instant},
+    sync::{Mutex, RwLock},
+    time::{Duration, Instant, SystemTime},
 };
 
 use base64::Engine as _;
@@ -22,6 +22,7 @@ use reqwest::{
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
+use super::token_cache::CacheSlot;
 use crate::ext::{
     config::Timeouts,
     error::{Error, Result},
@@ -45,7 +46,7 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 const MIN_LIFETIME: Duration = Duration::from_secs(1);
 /// A day far outlives Atlas's hour, keeps a bogus huge `expires_in` (1e19 overflowed
 /// `Instant`) from pinning a token forever, and keeps all `Instant` arithmetic in range.
-const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// The back-off after a failed fetch; it doubles with each failure in a row, up to
 /// [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -57,7 +58,7 @@ const MAX_SERVER_WAIT: Duration = Duration::from_secs(600);
 const MAX_SHOWN: usize = 200;
 const FORM: &str = "application/x-www-form-urlencoded";
 
-pub(crate) struct TokenCache {
+pub(crate) struct OAuthSession {
     token_url: String,
     revoke_url: String,
     basic: HeaderValue,
@@ -70,6 +71,11 @@ pub(crate) struct TokenCache {
     /// Held while fetching: later callers wait and then share what it fetched, or how it
     /// failed.
     fetch: tokio::sync::Mutex<FetchState>,
+    /// The on-disk cache, when the builder opted in.
+    disk: Option<CacheSlot>,
+    /// The SHA-256 of the last token Atlas refused, so that a cache file which could
+    /// not be deleted does not hand it out again.
+    refused: Mutex<Option<[u8; 32]>>,
 }
 
 #[derive(Default)]
@@ -167,14 +173,17 @@ struct Reply {
     lifetime: Duration,
 }
 
-impl TokenCache {
+impl OAuthSession {
     pub(crate) fn new(
         client_id: String,
         client_secret: SecretString,
         base_url: &str,
         timeouts: Timeouts,
         user_agent: Option<HeaderValue>,
+        disk: Option<super::TokenCache>,
     ) -> Self {
+        let base = base_url.trim_end_matches('/');
+        let disk = disk.map(|cache| CacheSlot::new(cache, base, &client_id));
         // RFC 6749 §2.3.1: id and secret are form-encoded before Basic, so a ':' in the
         // id cannot end it early and non-ASCII arrives as UTF-8.
         let form = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -187,8 +196,7 @@ impl TokenCache {
         let mut basic = HeaderValue::try_from(format!("Basic {basic}"))
             .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
         basic.set_sensitive(true);
-        let base = base_url.trim_end_matches('/');
-        TokenCache {
+        OAuthSession {
             token_url: format!("{base}/api/oauth/token"),
             revoke_url: format!("{base}/api/oauth/revoke"),
             basic,
@@ -196,6 +204,8 @@ impl TokenCache {
             user_agent,
             current: RwLock::new(None),
             fetch: tokio::sync::Mutex::default(),
+            disk,
+            refused: Mutex::new(None),
         }
     }
 
@@ -212,9 +222,18 @@ impl TokenCache {
         let arrived = Instant::now();
         let mut state = self.fetch.lock().await;
         let now = Instant::now();
-        // Another caller may have fetched while we waited for the lock...
+        // Another caller may have fetched while we waited for the lock, or another
+        // process stored a token on disk...
         if let Some(t) = self.cached(now) {
             return Ok((t.header, t.generation, false));
+        }
+        if let Some(token) = self.cached_on_disk(state.generation + 1, now) {
+            state.generation = token.generation;
+            state.failure = None;
+            let header = token.header.clone();
+            let generation = token.generation;
+            *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
+            return Ok((header, generation, false));
         }
         // ...or failed to: whoever waited for that fetch shares its failure, and so does
         // everyone until the back-off is over.
@@ -247,11 +266,38 @@ impl TokenCache {
         }
     }
 
-    /// Drops the token of `generation` after Atlas refused it (expired or revoked early).
+    /// A token from the disk cache that is not yet due for refresh, as `generation`.
+    fn cached_on_disk(&self, generation: u64, now: Instant) -> Option<Token> {
+        let loaded = self.disk.as_ref()?.load()?;
+        let refused = *self.refused.lock().unwrap_or_else(|p| p.into_inner());
+        if refused == Some(digest(&loaded.access_token)) {
+            return None;
+        }
+        let margin = refresh_margin(loaded.lifetime);
+        if loaded.remaining <= margin {
+            return None;
+        }
+        let header = crate::ext::auth::bearer_header(loaded.access_token.expose_secret()).ok()?;
+        Some(Token {
+            header,
+            secret: loaded.access_token,
+            refresh_at: now + loaded.remaining - margin,
+            expires_at: now + loaded.remaining,
+            generation,
+        })
+    }
+
+    /// Drops the token of `generation` after Atlas refused it (expired or revoked
+    /// early), from the disk cache too.
     pub(crate) fn invalidate(&self, generation: u64) {
         let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
-        if guard.as_ref().is_some_and(|t| t.generation == generation) {
-            *guard = None;
+        let Some(token) = guard.take_if(|t| t.generation == generation) else {
+            return;
+        };
+        drop(guard);
+        if let Some(disk) = &self.disk {
+            *self.refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(digest(&token.secret));
+            disk.remove(&token.secret);
         }
     }
 
@@ -274,6 +320,7 @@ impl TokenCache {
 
     async fn fetch_token(&self, http: &reqwest::Client, generation: u64) -> Result<Token> {
         let started = Instant::now();
+        let obtained = SystemTime::now();
         let request = self.post(
             http,
             &self.token_url,
@@ -287,22 +334,20 @@ impl TokenCache {
         };
         let reply = read_reply(status, &headers, &body).map_err(refused)?;
         let lifetime = reply.lifetime;
-        // Refresh a tenth of the lifetime early (at most a minute), plus up to a
-        // twentieth more of jitter.
-        let skew = (lifetime / 10).min(Duration::from_secs(60));
-        let jitter = (lifetime / 20)
-            .min(Duration::from_secs(30))
-            .mul_f64(fastrand::f64());
         // `read_reply` let only visible ASCII through, which a header always carries.
         let header = crate::ext::auth::bearer_header(&reply.access_token).map_err(|_| {
             refused(format!(
                 "answered {status} with an access_token a header cannot carry"
             ))
         })?;
+        let secret = SecretString::from(reply.access_token);
+        if let Some(disk) = &self.disk {
+            disk.store(&secret, lifetime, obtained);
+        }
         Ok(Token {
             header,
-            secret: SecretString::from(reply.access_token),
-            refresh_at: started + lifetime - skew - jitter,
+            secret,
+            refresh_at: started + lifetime - refresh_margin(lifetime),
             expires_at: started + lifetime,
             generation,
         })
@@ -319,6 +364,9 @@ impl TokenCache {
         else {
             return Ok(());
         };
+        if let Some(disk) = &self.disk {
+            disk.remove(&token.secret);
+        }
         if Instant::now() >= token.expires_at {
             return Ok(());
         }
@@ -356,6 +404,22 @@ impl TokenCache {
             None => revoked.await,
         }
     }
+}
+
+/// How long before its end a token of `lifetime` is refreshed: a tenth of the lifetime
+/// (at most a minute), plus up to a twentieth more of jitter (at most 30 s), so that a
+/// fleet does not refresh in step. The same for a token fetched or read from disk.
+fn refresh_margin(lifetime: Duration) -> Duration {
+    let skew = (lifetime / 10).min(Duration::from_secs(60));
+    let jitter = (lifetime / 20)
+        .min(Duration::from_secs(30))
+        .mul_f64(fastrand::f64());
+    skew + jitter
+}
+
+fn digest(token: &SecretString) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(token.expose_secret().as_bytes()).into()
 }
 
 /// Sends a request to the `endpoint` (`token` or `revoke`) and reads its answer, body
