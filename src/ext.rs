@@ -8,8 +8,10 @@ pub(crate) mod config;
 pub(crate) mod envelope;
 pub(crate) mod error;
 pub(crate) mod lifecycle;
+pub(crate) mod migration;
 pub(crate) mod open_enum;
 pub(crate) mod pagination;
+pub(crate) mod restore;
 pub(crate) mod retry;
 mod wire;
 

@@ -23,7 +23,9 @@ pub use ext::{
     lifecycle::{
         Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter, ParameterLocation,
     },
+    migration::{Lookup, MigrationReport, Replacement, Verdict},
     pagination::{DEFAULT_MAX_PAGES, Page, PageView, Paginated},
+    restore::{JobState, RestoreJob, WaitError, WaitPolicy},
     retry::{RateLimit, RetryPolicy},
 };
 /// The operation table: versioned media type, deprecation and sunset of each operation.
