@@ -11,7 +11,7 @@ use std::{
 };
 
 use atlas_snapshots::{
-    Client, JobState, Response, WaitError, WaitPolicy,
+    Client, JobState, Response, WaitError, WaitPolicy, operations,
     types::{FlexBackupRestoreJob, FlexBackupRestoreJobCreate},
 };
 use atlas_snapshots_standin::{Fault, FaultScope, Operation, RestoreOutcome, StandIn, sample};
@@ -242,4 +242,48 @@ async fn a_serverless_job_is_read_by_its_flags() {
         ),
         other => panic!("{other:?}"),
     }
+}
+
+/// The untyped path (the CLI's): answers read by the operation's body type, and an
+/// operation that answers no restore job refused before anything is sent.
+#[tokio::test]
+async fn watch_operation_reads_by_the_operation_and_refuses_other_operations() {
+    let standin = world(Duration::from_millis(10)).await;
+    let client = client(&standin);
+    let id = create_flex(&client).await;
+    let before = standin.request_count();
+    let refused = fast()
+        .watch_operation(
+            &operations::GET_FLEX_BACKUP_SNAPSHOT,
+            || client.get_flex_restore_job(GROUP, MIGRATED, &id),
+            |_, _| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, WaitError::NotRestoreJob { operation } if operation.id == "getFlexBackupSnapshot"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "getFlexBackupSnapshot answers FlexBackupSnapshot, not a restore job"
+    );
+    assert_eq!(standin.request_count(), before);
+
+    // Polled as `Response<()>` with an error of the caller's own.
+    #[derive(Debug)]
+    struct Mine(#[allow(dead_code)] atlas_snapshots::Error);
+    let done = fast()
+        .watch_operation(
+            &operations::GET_FLEX_RESTORE_JOB,
+            || async {
+                let r = client.get_flex_restore_job(GROUP, MIGRATED, &id).await;
+                r.map(|r| r.into_parts().1).map_err(Mine)
+            },
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(done.body()).unwrap();
+    assert_eq!(body["status"], "COMPLETED");
 }

@@ -14,11 +14,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{client::Response, error::Error};
+use super::{client::Response, error::Error, lifecycle::Operation};
 
-/// How a restore-job schema says where a job stands.
+/// How a restore-job schema says where a job stands. Public only to name it in the
+/// sealed trait: it is not reachable from outside the crate.
 #[derive(Debug)]
-pub(crate) enum Reading {
+pub enum Reading {
     /// A status field whose listed values end the job; any other value (a new one
     /// included) is still running.
     Status {
@@ -49,13 +50,15 @@ pub(crate) enum Reading {
 /// one).
 macro_rules! restore_jobs {
     ($($job:ident => $reading:expr,)*) => {
-        pub(crate) const JOB_READINGS: &[(&str, Reading)] = &[$((stringify!($job), $reading),)*];
         $(
             impl sealed::Sealed for crate::types::$job {
-                const BODY_TYPE: &'static str = stringify!($job);
+                const READING: Reading = $reading;
             }
             impl RestoreJob for crate::types::$job {}
         )*
+        pub(crate) const JOB_READINGS: &[(&str, Reading)] = &[$(
+            (stringify!($job), <crate::types::$job as sealed::Sealed>::READING),
+        )*];
     };
 }
 
@@ -158,9 +161,9 @@ pub(crate) fn reading(body_type: &str) -> Option<&'static Reading> {
 }
 
 pub(crate) mod sealed {
-    /// Names the row of `JOB_READINGS` a type is read by.
+    /// How a [`RestoreJob`](super::RestoreJob) type is read (its row of `JOB_READINGS`).
     pub trait Sealed {
-        const BODY_TYPE: &'static str;
+        const READING: super::Reading;
     }
 }
 
@@ -172,9 +175,7 @@ pub trait RestoreJob: sealed::Sealed {}
 impl<T: RestoreJob> Response<T> {
     /// Where the job in this answer stands, read from the body Atlas sent.
     pub fn job_state(&self) -> JobState {
-        // Every `RestoreJob` type has a row (tested); without one it would run on
-        // until the deadline rather than panic.
-        reading(T::BODY_TYPE).map_or(JobState::Running(None), |r| r.state(self.body()))
+        T::READING.state(self.body())
     }
 }
 
@@ -240,33 +241,70 @@ impl WaitPolicy {
 
     /// Polls the job with `poll` until it has finished: the completed job, or a
     /// [`WaitError`] carrying the job that failed, was cancelled or expired, or the last
-    /// one read when the deadline passed.
-    pub async fn until_finished<T, F, Fut>(&self, poll: F) -> Result<Response<T>, WaitError<T>>
+    /// one read when the deadline passed. `poll` may fail with this crate's [`Error`] or
+    /// an error of your own, which ends the wait as [`WaitError::Call`].
+    pub async fn until_finished<T, E, F, Fut>(
+        &self,
+        poll: F,
+    ) -> Result<Response<T>, WaitError<T, E>>
     where
         T: RestoreJob,
         F: FnMut() -> Fut,
-        Fut: Future<Output = crate::Result<Response<T>>>,
+        Fut: Future<Output = Result<Response<T>, E>>,
     {
         self.watch(poll, |_, _| {}).await
     }
 
     /// [`WaitPolicy::until_finished`], telling `progress` each answer and its state
     /// (to show progress).
-    pub async fn watch<T, F, Fut>(
+    pub async fn watch<T, E, F, Fut>(
         &self,
-        mut poll: F,
-        mut progress: impl FnMut(&Response<T>, &JobState),
-    ) -> Result<Response<T>, WaitError<T>>
+        poll: F,
+        progress: impl FnMut(&Response<T>, &JobState),
+    ) -> Result<Response<T>, WaitError<T, E>>
     where
         T: RestoreJob,
         F: FnMut() -> Fut,
-        Fut: Future<Output = crate::Result<Response<T>>>,
+        Fut: Future<Output = Result<Response<T>, E>>,
+    {
+        self.run(&T::READING, poll, progress).await
+    }
+
+    /// [`WaitPolicy::watch`] for a caller that polls through a path without the job's
+    /// type (a generic dispatcher, the CLI) and knows the operation it polls: its
+    /// answers are read by the operation's body type. An operation that does not
+    /// answer with a restore job is refused before `poll` is called.
+    pub async fn watch_operation<T, E, F, Fut>(
+        &self,
+        operation: &'static Operation,
+        poll: F,
+        progress: impl FnMut(&Response<T>, &JobState),
+    ) -> Result<Response<T>, WaitError<T, E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Response<T>, E>>,
+    {
+        match operation.body_type.and_then(reading) {
+            Some(reading) => self.run(reading, poll, progress).await,
+            None => Err(WaitError::NotRestoreJob { operation }),
+        }
+    }
+
+    async fn run<T, E, F, Fut>(
+        &self,
+        reading: &Reading,
+        mut poll: F,
+        mut progress: impl FnMut(&Response<T>, &JobState),
+    ) -> Result<Response<T>, WaitError<T, E>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Response<T>, E>>,
     {
         let started = Instant::now();
         let mut interval = self.initial_interval;
         loop {
             let job = poll().await.map_err(WaitError::Call)?;
-            let state = job.job_state();
+            let state = reading.state(job.body());
             progress(&job, &state);
             match state {
                 JobState::Completed => return Ok(job),
@@ -293,12 +331,12 @@ impl WaitPolicy {
     }
 }
 
-/// Why waiting for a restore job ended without a completed job.
-#[derive(Debug, thiserror::Error)]
+/// Why waiting for a restore job ended without a completed job. `E` is the error the
+/// poll fails with: this crate's [`Error`] unless yours.
+#[derive(Debug)]
 #[non_exhaustive]
-pub enum WaitError<T> {
+pub enum WaitError<T, E = Error> {
     /// The job finished without completing: it failed, was cancelled or expired.
-    #[error("restore job {} {state}", job_id(job.body()))]
     Unsuccessful {
         /// How it finished.
         state: JobState,
@@ -306,7 +344,6 @@ pub enum WaitError<T> {
         job: Box<Response<T>>,
     },
     /// The deadline passed with the job still running.
-    #[error("restore job {} still {state} after {waited:.0?}", job_id(job.body()))]
     Deadline {
         /// Where it stood at the last poll.
         state: JobState,
@@ -316,16 +353,53 @@ pub enum WaitError<T> {
         job: Box<Response<T>>,
     },
     /// A poll failed (after its own retries).
-    #[error(transparent)]
-    Call(Error),
+    Call(E),
+    /// [`WaitPolicy::watch_operation`] was given an operation that does not answer
+    /// with a restore job; nothing was sent.
+    NotRestoreJob {
+        /// The operation given.
+        operation: &'static Operation,
+    },
 }
 
-impl<T> WaitError<T> {
+impl<T, E> WaitError<T, E> {
     /// The last answer about the job, when one came.
     pub fn job(&self) -> Option<&Response<T>> {
         match self {
             WaitError::Unsuccessful { job, .. } | WaitError::Deadline { job, .. } => Some(job),
-            WaitError::Call(_) => None,
+            WaitError::Call(_) | WaitError::NotRestoreJob { .. } => None,
+        }
+    }
+}
+
+impl<T, E: fmt::Display> fmt::Display for WaitError<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitError::Unsuccessful { state, job } => {
+                write!(f, "restore job {} {state}", job_id(job.body()))
+            }
+            WaitError::Deadline { state, waited, job } => write!(
+                f,
+                "restore job {} still {state} after {waited:.0?}",
+                job_id(job.body())
+            ),
+            WaitError::Call(e) => e.fmt(f),
+            WaitError::NotRestoreJob { operation } => write!(
+                f,
+                "{} answers {}, not a restore job",
+                operation.id,
+                operation.body_type.unwrap_or("nothing")
+            ),
+        }
+    }
+}
+
+// The poll's error shows through, as `#[error(transparent)]` would.
+impl<T: fmt::Debug, E: std::error::Error> std::error::Error for WaitError<T, E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WaitError::Call(e) => e.source(),
+            _ => None,
         }
     }
 }
