@@ -152,6 +152,14 @@ impl Reading {
     }
 }
 
+impl Operation {
+    /// Whether it answers with one restore job, which
+    /// [`WaitPolicy::watch_operation`] can wait for.
+    pub fn answers_restore_job(&self) -> bool {
+        self.body_type.and_then(reading).is_some()
+    }
+}
+
 /// The reading of the restore-job type named `body_type`, if it is one.
 pub(crate) fn reading(body_type: &str) -> Option<&'static Reading> {
     JOB_READINGS
