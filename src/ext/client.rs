@@ -271,12 +271,17 @@ impl Client {
     /// When you know better (the job is looked up and deduplicated afterwards, or a
     /// duplicate is harmless), make the call through this copy:
     ///
-    /// ```
-    /// # fn main() -> atlas_snapshots::Result<()> {
-    /// let client = atlas_snapshots::Client::builder().build()?;
-    /// // Its calls, POSTs included, are retried after a reset or a timeout.
-    /// let repeatable = client.idempotent();
-    /// # let _ = repeatable; Ok(()) }
+    /// ```no_run
+    /// use atlas_snapshots::types::FlexBackupRestoreJobCreate;
+    ///
+    /// # async fn run(client: atlas_snapshots::Client, body: FlexBackupRestoreJobCreate) -> atlas_snapshots::Result<()> {
+    /// // Sent again after a reset or a timeout too: this caller lists the cluster's
+    /// // restore jobs afterwards, and a second job is harmless to it.
+    /// let job = client
+    ///     .idempotent()
+    ///     .create_flex_restore_job("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0", &body)
+    ///     .await?;
+    /// # let _ = job; Ok(()) }
     /// ```
     ///
     /// It is a copy rather than a per-call argument, so every generated method keeps
