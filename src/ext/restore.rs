@@ -230,6 +230,7 @@ impl Default for WaitPolicy {
 
 impl WaitPolicy {
     /// The wait before the second poll; each later one doubles, up to `max_interval`.
+    /// Zero polls back to back (each poll is a request) until the deadline.
     pub fn initial_interval(mut self, interval: Duration) -> Self {
         self.initial_interval = interval;
         self
