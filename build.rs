@@ -85,8 +85,7 @@ fn generate() -> Result<(), String> {
         &out.join("methods.rs"),
         &prettyplease::unparse(&generated.methods),
     )?;
-    write(&out.join("options.rs"), &generated.options)?;
-    write(&out.join("every_operation.rs"), &generated.every_operation)
+    write(&out.join("options.rs"), &generated.options)
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<(), String> {

@@ -14,12 +14,11 @@ pub struct Generated {
     pub client: syn::File,
     /// The operation table (`operations.rs`).
     pub operations: String,
-    /// The public `Client` methods, `PageView` impls and paging streams (`methods.rs`).
+    /// The public `Client` methods, `PageView` impls, paging streams and `Client::invoke`
+    /// (`methods.rs`).
     pub methods: syn::File,
     /// The options structs of the operations with query options (`options.rs`).
     pub options: String,
-    /// One call of every operation, for `tests/operations.rs` (`every_operation.rs`).
-    pub every_operation: String,
     /// `id: reason` of each operation without a public method (see
     /// `OperationRow::unsupported`): build.rs refuses to build with any.
     pub unsupported: Vec<String>,
@@ -88,14 +87,13 @@ pub fn generate(
     let mut client: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor emitted invalid Rust: {e}"))?;
     add_to_types_module(&mut client, &emit::open_enums(&open_enums))?;
-    let methods = syn::parse_file(&emit::client_methods(&rows))
+    let methods = syn::parse_file(&(emit::client_methods(&rows) + &emit::dispatcher(&rows)))
         .map_err(|e| format!("the emitted client methods do not parse: {e}"))?;
     Ok(Generated {
         client,
         operations: emit::operation_table(&rows),
         methods,
         options: emit::options(&rows),
-        every_operation: emit::every_operation_calls(&rows),
         unsupported: rows
             .iter()
             .filter_map(|r| Some(format!("{}: {}", r.id, r.unsupported.as_ref()?)))

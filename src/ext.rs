@@ -7,6 +7,7 @@ pub(crate) mod client;
 pub(crate) mod config;
 pub(crate) mod envelope;
 pub(crate) mod error;
+pub(crate) mod invoke;
 pub(crate) mod lifecycle;
 pub(crate) mod migration;
 pub(crate) mod open_enum;

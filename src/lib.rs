@@ -20,6 +20,7 @@ pub use ext::{
     client::{Client, PageRequest, Response},
     config::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY, Timeouts, env},
     error::{ApiFailure, Error, Result},
+    invoke::Invocation,
     lifecycle::{
         Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter, ParameterLocation,
     },

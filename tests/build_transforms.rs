@@ -455,6 +455,12 @@ fn a_body_operation_gets_the_body_argument_and_its_type_in_the_row() {
         "{methods}"
     );
     assert!(methods.contains(".body(body.clone())"), "{methods}");
+    // `Client::invoke` decodes the body as that type and calls the same method.
+    let dispatch = emit::dispatcher(&rows);
+    assert!(
+        dispatch.contains("\"create_job\" => {\nlet body: types::JobBody = invocation.json()?;\nself.create_job(&body)"),
+        "{dispatch}"
+    );
     assert!(
         methods.contains(&format!("sent as `{}`", vnd("2024-11-13"))),
         "{methods}"

@@ -1,50 +1,12 @@
-//! Every operation of the table, called through its generated method: the request
-//! carries the row's method, path, `Accept` and, for a body, its `Content-Type` and the
-//! JSON given; the answer decodes into the method's type.
+//! Every operation of the table, called through `Client::invoke` (so through its typed
+//! method): the request carries the row's method, path, `Accept` and, for a body, its
+//! `Content-Type` and the JSON given; the answer decodes into the method's type.
 
 mod common;
 
-use atlas_snapshots::{Operation, Parameter, ParameterLocation, operations};
-use common::*;
+use atlas_snapshots::{Operation, ParameterLocation, operations};
+use common::{every_operation::*, *};
 use serde_json::{Value, json};
-
-include!(concat!(env!("OUT_DIR"), "/every_operation.rs"));
-
-/// The restore job id the calls name.
-const RESTORE_JOB: &str = "6b1c2d3e4f5a6b7c8d9e0f1a";
-
-/// A value for each path parameter of `op`.
-fn arg(op: &'static Operation, parameter: &Parameter) -> String {
-    let flex = op.path.contains("/flexClusters");
-    match (parameter.rust_name, flex) {
-        ("group_id", _) => GROUP.to_owned(),
-        ("cluster_name", true) => FLEX.to_owned(),
-        ("cluster_name", false) | ("serverless_name", false) => SERVERLESS.to_owned(),
-        ("snapshot_id", true) => flex_id(0),
-        ("snapshot_id", false) => serverless_id(0),
-        ("restore_job_id", _) => RESTORE_JOB.to_owned(),
-        (other, _) => panic!("{}: no value for {other}", op.id),
-    }
-}
-
-/// A valid request body for each operation that takes one.
-fn body(op: &'static Operation) -> Value {
-    match op.method_name {
-        "create_flex_restore_job" => json!({
-            "snapshotId": flex_id(0),
-            "targetDeploymentItemName": "Flex1",
-            "targetProjectId": GROUP,
-        }),
-        "download_flex_backup" => json!({ "snapshotId": flex_id(0) }),
-        "create_serverless_restore_job" => json!({
-            "deliveryType": "automated",
-            "snapshotId": serverless_id(0),
-            "targetClusterName": "Serverless1",
-            "targetGroupId": GROUP,
-        }),
-        other => panic!("{other}: no sample body"),
-    }
-}
 
 /// One answer every success type of the table decodes: each type reads its own fields
 /// (the required ones of a page, a cluster and a Serverless restore job are here) and
@@ -75,8 +37,11 @@ fn filled(op: &'static Operation) -> String {
 async fn every_operation_sends_its_method_path_media_types_and_body() {
     let server =
         Loopback::start(200, &[("content-type", "application/json")], &any_success()).await;
-    let calls = call_every_operation(&server.client(), arg, body).await;
-    assert_eq!(calls.len(), operations::ALL.len());
+    let client = server.client();
+    let mut calls = Vec::new();
+    for op in operations::ALL {
+        calls.push((op, client.invoke(invocation(op, None)).await));
+    }
     let received = server.received();
     assert_eq!(received.len(), calls.len(), "one request per operation");
     for ((op, result), request) in calls.iter().zip(&received) {
@@ -169,5 +134,37 @@ fn every_row_carries_its_tag_roles_versions_body_and_command_as_the_spec_and_man
     assert_eq!(
         operations::LIST_FLEX_CLUSTERS.command,
         Some(&["clusters", "list"][..])
+    );
+}
+
+/// Against the stand-in, which serves the whole backup domain: every operation succeeds
+/// through `invoke`, a get finds the restore job its family's create just made, and the
+/// answer's deprecation is what the row says.
+#[tokio::test]
+async fn every_operation_succeeds_against_the_stand_in_and_reports_its_deprecation() {
+    let standin = standin(1).await;
+    // The stand-in marks the deprecated (Serverless) operations' answers only.
+    standin.set_deprecation(Some("@1769040000")).unwrap();
+    let client = client(&standin);
+    let calls = call_every_operation(&client).await;
+    for (op, result) in &calls {
+        let response = result.as_ref().unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        assert!(
+            op.success.contains(&response.status().as_u16()),
+            "{}",
+            op.id
+        );
+        assert_eq!(
+            response.lifecycle().deprecation.is_some(),
+            op.deprecated,
+            "{}: the answer's Deprecation against the row",
+            op.id
+        );
+    }
+    assert_eq!(calls.len(), operations::ALL.len());
+    assert_eq!(
+        standin.requests().len(),
+        operations::ALL.len(),
+        "one request each"
     );
 }

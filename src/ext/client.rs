@@ -10,6 +10,7 @@ use reqwest::{StatusCode, header::HeaderMap};
 use super::{
     Inner, Shared,
     error::{ApiFailure, Error, Result},
+    invoke::Invocation,
     lifecycle::{LifecycleHeaders, Operation},
     pagination::{PageView, Paginated},
     retry::RateLimit,
@@ -20,9 +21,9 @@ use crate::{
     types::{self, ApiError},
 };
 
-// The public methods, one per operation, their `PageView` impls and paging streams:
-// written by build/emit.rs from the operation table, so they read `param`, `range`,
-// `Client::for_call` and `Client::call` below.
+// The public methods, one per operation, their `PageView` impls and paging streams, and
+// `Client::invoke`: written by build/emit.rs from the operation table, so they read
+// `param`, `range`, `Client::for_call` and `Client::call` below.
 include!(concat!(env!("OUT_DIR"), "/methods.rs"));
 
 /// A client for the Atlas backup-snapshot API. Cheap to clone: clones share the

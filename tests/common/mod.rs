@@ -1,6 +1,8 @@
 //! Shared set-up for the integration tests: a seeded stand-in and a client for it.
 #![allow(dead_code)]
 
+pub mod every_operation;
+
 use std::sync::{Arc, Mutex};
 
 use atlas_snapshots::{Client, ClientBuilder, Credentials, RetryPolicy};
