@@ -11,7 +11,7 @@ use std::{
 };
 
 use atlas_snapshots::{
-    Client, JobState, Response, WaitError, WaitPolicy, operations,
+    Client, Invocation, JobState, Response, WaitError, WaitPolicy, operations,
     types::{FlexBackupRestoreJob, FlexBackupRestoreJobCreate},
 };
 use atlas_snapshots_standin::{Fault, FaultScope, Operation, RestoreOutcome, StandIn, sample};
@@ -270,16 +270,17 @@ async fn watch_operation_reads_by_the_operation_and_refuses_other_operations() {
     );
     assert_eq!(standin.request_count(), before);
 
-    // Polled as `Response<()>` with an error of the caller's own.
+    // Polled through `Client::invoke` (a `Response<()>`), with an error of the caller's own.
     #[derive(Debug)]
     struct Mine(#[allow(dead_code)] atlas_snapshots::Error);
+    let invocation = Invocation::new(&operations::GET_FLEX_RESTORE_JOB)
+        .argument("groupId", GROUP)
+        .argument("name", MIGRATED)
+        .argument("restoreJobId", id.as_str());
     let done = fast()
         .watch_operation(
             &operations::GET_FLEX_RESTORE_JOB,
-            || async {
-                let r = client.get_flex_restore_job(GROUP, MIGRATED, &id).await;
-                r.map(|r| r.into_parts().1).map_err(Mine)
-            },
+            || async { client.invoke(invocation.clone()).await.map_err(Mine) },
             |_, _| {},
         )
         .await
