@@ -488,6 +488,22 @@ mod tests {
         assert_eq!(answered, read);
     }
 
+    proptest::proptest! {
+        // Bodies are the server's: any bytes read as some state, never a panic.
+        #[test]
+        fn any_body_reads_as_a_state(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+            status in ".{0,40}",
+        ) {
+            for (_, reading) in JOB_READINGS {
+                let _ = reading.state(&bytes);
+                let body = serde_json::json!({"status": status, "failed": status}).to_string();
+                let _ = reading.state(body.as_bytes());
+            }
+            let _ = job_id(&bytes);
+        }
+    }
+
     #[test]
     fn messages_show_the_job_id_escaped() {
         assert_eq!(job_id(br#"{"id":"65ab"}"#), "65ab");
