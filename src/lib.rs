@@ -25,7 +25,7 @@ pub use ext::{
         Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter, ParameterLocation,
     },
     migration::{Lookup, MigrationReport, Replacement, Verdict},
-    pagination::{DEFAULT_MAX_PAGES, Page, PageView, Paginated},
+    pagination::{DEFAULT_MAX_PAGES, JsonPage, Page, PageView, Paginated},
     restore::{JobState, RestoreJob, WaitError, WaitPolicy},
     retry::{RateLimit, RetryPolicy},
 };

@@ -4,12 +4,11 @@
 
 mod cli_support;
 
-use std::{process::Output, time::Duration};
+use std::time::Duration;
 
-use assert_cmd::Command;
 use atlas_snapshots::env;
 use atlas_snapshots_standin::{Fault, RecordedRequest, StandIn, sample};
-use cli_support::{Run, TOKEN, standin};
+use cli_support::{Run, TOKEN, cli, run, standin};
 use serde_json::{Value, json};
 
 const GROUP: &str = sample::GROUP_ID;
@@ -17,31 +16,6 @@ const SERVERLESS: &str = sample::SERVERLESS_NAME;
 const FLEX: &str = sample::FLEX_NAME;
 /// 2^53 + 1: the smallest integer an f64 cannot hold.
 const BEYOND_F64: u64 = 9_007_199_254_740_993;
-
-/// The CLI with a clean environment (only the test's token), pointed at `base_url`,
-/// with `args` split at whitespace.
-fn cli(base_url: &str, args: &str) -> Command {
-    let mut cmd = Command::from_std(cli_support::command(base_url, args));
-    cmd.timeout(Duration::from_secs(20));
-    cmd
-}
-
-/// Runs the command off the runtime, which keeps serving the stand-in meanwhile.
-async fn run(mut cmd: Command) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("the command thread")
-        .expect("run the command");
-    Run {
-        code: status.code(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
-}
 
 /// The API requests the stand-in received (the OAuth routes are not used here).
 fn api_requests(standin: &StandIn) -> Vec<RecordedRequest> {

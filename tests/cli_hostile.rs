@@ -513,7 +513,8 @@ async fn a_closed_stdout_exits_4_quietly_and_stops_paging() {
         );
     }
     let get = format!("flex get --group-id {GROUP} --cluster {FLEX} --snapshot {id}");
-    for args in [get.as_str(), "--help"] {
+    let api_help = "api cloudBackups getServerlessBackupSnapshot --help";
+    for args in [get.as_str(), "--help", api_help, "completions bash"] {
         let out = run_with(cli(&url, args), closed_pipe(), Stdio::piped()).await;
         out.assert_code(4);
         assert_eq!(out.stderr, "", "{args}: {out:#?}");

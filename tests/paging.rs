@@ -245,3 +245,84 @@ async fn a_spawned_items_stream_reports_a_bad_id_as_its_first_item() {
     );
     assert_eq!(standin.request_count(), 0, "nothing sent for a bad id");
 }
+
+// --- Client::invoke_pages: the same paging for an operation named by its row -----------
+
+fn list_invocation() -> atlas_snapshots::Invocation {
+    atlas_snapshots::Invocation::new(&atlas_snapshots::operations::LIST_FLEX_BACKUP_SNAPSHOTS)
+        .argument("groupId", GROUP)
+        .argument("name", FLEX)
+}
+
+#[tokio::test]
+async fn invoke_pages_yields_the_typed_streams_items_as_sent() {
+    let standin = standin(23).await;
+    let client = client(&standin);
+    let typed = client
+        .flex_backup_snapshots(GROUP, FLEX)
+        .page_size(5)
+        .collect()
+        .await
+        .expect("typed pages");
+    let before = standin.request_count();
+
+    // A pageNum given is the stream's to set.
+    let invocation = list_invocation().argument("pageNum", "3");
+    let pages: Vec<_> = client
+        .invoke_pages(invocation)
+        .page_size(5)
+        .pages()
+        .try_collect()
+        .await
+        .expect("pages through invoke");
+
+    assert_eq!(
+        pages.iter().map(|p| p.page_num).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    let items: Vec<serde_json::Value> = pages
+        .iter()
+        .flat_map(|p| &p.items)
+        .map(|text| serde_json::from_str(text).expect("each item is JSON"))
+        .collect();
+    let typed: Vec<serde_json::Value> = typed
+        .iter()
+        .map(|s| serde_json::to_value(s).expect("serialise"))
+        .collect();
+    assert_eq!(items, typed);
+    assert_eq!(pages[0].total_count, Some(23));
+    assert_eq!(standin.request_count() - before, 5);
+}
+
+#[tokio::test]
+async fn invoke_pages_ends_at_a_repeated_page_and_refuses_a_non_list_unsent() {
+    let standin = standin(10).await;
+    standin.set_fault(paging(true, false, None), None);
+    let client = client(&standin);
+    let run = client
+        .invoke_pages(list_invocation())
+        .page_size(5)
+        .collect();
+    let error = tokio::time::timeout(BOUND, run).await.expect("paging ends");
+    assert!(
+        matches!(error, Err(Error::RepeatedPage { page_num: 2 })),
+        "{error:?}"
+    );
+    let before = standin.request_count();
+
+    let get = atlas_snapshots::Invocation::new(&atlas_snapshots::operations::GET_FLEX_CLUSTER)
+        .argument("groupId", GROUP)
+        .argument("name", FLEX);
+    let error = client.invoke_pages(get).collect().await;
+    assert!(
+        matches!(
+            &error,
+            Err(Error::InvalidArgument {
+                parameter: "operation",
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(standin.request_count(), before, "nothing sent");
+}

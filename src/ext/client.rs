@@ -119,6 +119,26 @@ impl<T> Response<T> {
         (value, meta)
     }
 
+    /// This answer carrying `value` instead.
+    pub(crate) fn with_value<U>(self, value: U) -> Response<U> {
+        let Response {
+            body,
+            status,
+            headers,
+            lifecycle,
+            attempts,
+            ..
+        } = self;
+        Response {
+            value,
+            body,
+            status,
+            headers,
+            lifecycle,
+            attempts,
+        }
+    }
+
     /// The JSON body as received, for callers that want Atlas's exact text, unknown
     /// fields included. For an enveloped entity it is the `content` inside the envelope;
     /// an enveloped list page keeps the `status` field Atlas adds beside `results`.

@@ -8,6 +8,7 @@ use std::{fmt, str::FromStr};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{
+    client::PageRequest,
     error::{Error, Result},
     lifecycle::{Operation, ParameterLocation},
 };
@@ -83,6 +84,14 @@ impl Invocation {
     /// The operation it calls.
     pub fn operation(&self) -> &'static Operation {
         self.operation
+    }
+
+    /// The same invocation for page `page`: its `pageNum` and `itemsPerPage` replaced.
+    pub(crate) fn for_page(mut self, page: PageRequest) -> Self {
+        self.arguments
+            .retain(|(name, _)| name != "pageNum" && name != "itemsPerPage");
+        self.argument("pageNum", page.page_num.to_string())
+            .argument("itemsPerPage", page.items_per_page.to_string())
     }
 
     fn refuse(parameter: &'static str, reason: impl Into<String>) -> Error {

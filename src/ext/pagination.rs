@@ -5,9 +5,13 @@ use std::pin::Pin;
 
 use futures::{Stream, TryStreamExt, stream};
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
 use super::{
-    client::{PageRequest, Response},
+    client::{Client, PageRequest, Response},
     error::{Error, Result},
+    invoke::Invocation,
 };
 
 /// A list operation's page type: its items and Atlas's `totalCount`.
@@ -184,5 +188,93 @@ impl<P: PageView> std::fmt::Debug for Paginated<P> {
             .field("page_size", &self.page_size)
             .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
+    }
+}
+
+/// A page of any list operation as received, for [`Client::invoke_pages`]: each item's
+/// JSON text exactly as Atlas sent it, and `totalCount`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JsonPage {
+    /// The `results`, each as its JSON text.
+    pub items: Vec<String>,
+    /// Atlas's `totalCount` (absent when `includeCount=false`).
+    pub total_count: Option<i64>,
+}
+
+impl sealed::Sealed for JsonPage {}
+
+impl PageView for JsonPage {
+    type Item = String;
+    fn into_parts(self) -> (Vec<String>, Option<i64>) {
+        (self.items, self.total_count)
+    }
+}
+
+impl JsonPage {
+    fn read(response: Response<()>) -> Result<Response<JsonPage>> {
+        #[derive(Deserialize)]
+        struct Body<'a> {
+            #[serde(borrow)]
+            results: Vec<&'a RawValue>,
+            #[serde(rename = "totalCount")]
+            total_count: Option<i64>,
+        }
+        let page = match serde_json::from_slice::<Body<'_>>(response.body()) {
+            Ok(body) => JsonPage {
+                items: body.results.iter().map(|r| r.get().to_owned()).collect(),
+                total_count: body.total_count,
+            },
+            Err(e) => {
+                return Err(Error::decode(
+                    response.status(),
+                    response.headers(),
+                    response.body(),
+                    response.attempts(),
+                    Some(e),
+                ));
+            }
+        };
+        Ok(response.with_value(page))
+    }
+}
+
+impl Client {
+    /// Every page of the list operation `invocation` names, fetched through
+    /// [`Client::invoke`] as the stream is read: the paging of the typed streams
+    /// ([`Paginated`]: the same ends, the same guards), for callers that hold an
+    /// operation of the table rather than its method, like a command line.
+    /// `pageNum` and `itemsPerPage` are the stream's; any given are replaced.
+    ///
+    /// An operation that is not a list fails at the first page, as
+    /// [`Error::InvalidArgument`], before anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: atlas_snapshots::Client) -> atlas_snapshots::Result<()> {
+    /// use atlas_snapshots::{Invocation, operations};
+    ///
+    /// let invocation = Invocation::new(&operations::LIST_FLEX_RESTORE_JOBS)
+    ///     .argument("groupId", "5f1a2b3c4d5e6f7a8b9c0d1e")
+    ///     .argument("name", "Flex0");
+    /// for job in client.invoke_pages(invocation).collect().await? {
+    ///     println!("{job}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn invoke_pages(&self, invocation: Invocation) -> Paginated<JsonPage> {
+        let client = self.clone();
+        Paginated::new(move |page| {
+            let (client, invocation) = (client.clone(), invocation.clone().for_page(page));
+            Box::pin(async move {
+                let op = invocation.operation();
+                if op.page_item.is_none() {
+                    return Err(Error::InvalidArgument {
+                        parameter: "operation",
+                        reason: format!("{} does not answer with pages", op.id),
+                    });
+                }
+                JsonPage::read(client.invoke(invocation).await?)
+            })
+        })
     }
 }

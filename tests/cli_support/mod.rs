@@ -5,8 +5,9 @@
 use std::{
     fs,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::{Command, Output, Stdio},
     sync::atomic::{AtomicU32, Ordering},
+    time::Duration,
 };
 
 use assert_cmd::cargo::CommandCargoExt;
@@ -145,4 +146,28 @@ pub async fn standin() -> atlas_snapshots_standin::StandIn {
         .start()
         .await
         .expect("start the stand-in")
+}
+
+/// [`command`] as an `assert_cmd` command that is killed after 20 s.
+pub fn cli(base_url: &str, args: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::from_std(command(base_url, args));
+    cmd.timeout(Duration::from_secs(20));
+    cmd
+}
+
+/// Runs the command off the runtime, which keeps serving the stand-in meanwhile.
+pub async fn run(mut cmd: assert_cmd::Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("the command thread")
+        .expect("run the command");
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
 }

@@ -1,95 +1,98 @@
-//! What `get`, `list` and `list --all` do, whatever the kind of cluster.
+//! What a call, a list and `list --all` write, whatever the operation.
 //!
 //! JSON output is the body as Atlas sent it (`Response::body`, envelope already
 //! unwrapped), only re-indented: every number, string and unknown field comes out as
-//! received. Tables come from the typed values. Output is written as it arrives.
+//! received. Tables come from the item type's layout (`columns.rs`) over the same
+//! text. Output is written as it arrives.
 
 use std::io::{IsTerminal, Write};
 
-use atlas_snapshots::{PageView, Paginated, Response, Result as AtlasResult};
+use atlas_snapshots::Client;
 use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::{
     Failure,
-    output::{self, Format, JsonArray, Row, Table},
+    columns::Layout,
+    invoke::{self, Call},
+    output::{self, Format, JsonArray, Table},
 };
-
-/// A snapshot type that can be shown as a table line.
-pub trait Snapshot {
-    fn row(&self) -> Row;
-}
 
 fn parse(body: &[u8]) -> Result<&RawValue, Failure> {
     serde_json::from_slice(body).map_err(|e| Failure::Body(format!("the body is not JSON: {e}")))
 }
 
-/// One snapshot.
-pub async fn get<T: Snapshot>(
-    call: impl Future<Output = AtlasResult<Response<T>>>,
+/// The table layout of what `call` answers, checked before anything is sent.
+pub fn layout(call: &Call, format: Format) -> Result<Option<Layout>, Failure> {
+    if format != Format::Table {
+        return Ok(None);
+    }
+    let op = call.operation;
+    let item = op.page_item.or(op.body_type).unwrap_or("nothing");
+    Layout::of(item)
+        .map(Some)
+        .ok_or(Failure::NoTable(op.id, item))
+}
+
+/// One call: the body as sent for JSON (nothing for an answer without one), its item
+/// or page of items for a table.
+pub async fn once(
+    client: &Client,
+    call: &Call,
     format: Format,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let response = call.await?;
-    match format {
-        Format::Json => output::json(out, parse(response.body())?)?,
-        Format::Table => Table::default().rows(out, &[response.value().row()])?,
+    let layout = layout(call, format)?;
+    let response = invoke::send(client, call).await?;
+    if response.body().is_empty() {
+        return Ok(());
     }
-    Ok(())
-}
-
-/// One page: the page object for JSON, its results for a table.
-pub async fn list<P>(
-    call: impl Future<Output = AtlasResult<Response<P>>>,
-    format: Format,
-    out: &mut impl Write,
-) -> Result<(), Failure>
-where
-    P: PageView,
-    P::Item: Snapshot,
-{
-    let response = call.await?;
-    match format {
-        Format::Json => output::json(out, parse(response.body())?)?,
-        Format::Table => {
-            let (items, _) = response.into_inner().into_parts();
-            let rows: Vec<Row> = items.iter().map(Snapshot::row).collect();
-            Table::default().rows(out, &rows)?;
+    let body = parse(response.body())?;
+    match layout {
+        None => output::json(out, body)?,
+        Some(layout) => {
+            let items = if call.operation.page_item.is_some() {
+                results(response.body())?
+            } else {
+                vec![body]
+            };
+            let rows: Vec<Vec<String>> = items.into_iter().map(|i| layout.row(i)).collect();
+            Table::new(layout.headings()).rows(out, &rows)?;
         }
     }
     Ok(())
 }
 
-/// Every page (the library's [`Paginated`] decides when to stop), each written and
+/// Every page (the library's paging stream decides when to stop), each written and
 /// flushed as it arrives: one JSON array of all results as received, or one table.
 /// Nothing is written before the first page; after a failure the JSON array stays
-/// unterminated, so a reader cannot take the snapshots so far for all of them.
-pub async fn list_all<P>(
-    pages: Paginated<P>,
+/// unterminated, so a reader cannot take the items so far for all of them.
+pub async fn all(
+    client: &Client,
+    call: &Call,
+    page_size: u32,
     format: Format,
     out: &mut impl Write,
-) -> Result<(), Failure>
-where
-    P: PageView + Send + 'static,
-    P::Item: Snapshot + Send + 'static,
-{
+) -> Result<(), Failure> {
+    let layout = layout(call, format)?;
+    let mut pages = std::pin::pin!(invoke::pages(client, call, page_size).pages());
     let mut progress = Progress::new();
     let mut array = JsonArray::default();
-    let mut table = Table::default();
+    let mut table = layout.map(|l| Table::new(l.headings()));
     let mut seen: i64 = 0;
-    let mut pages = std::pin::pin!(pages.pages());
     let result: Result<(), Failure> = async {
         while let Some(page) = pages.try_next().await? {
-            match format {
-                Format::Json => {
-                    for result in results(&page.body)? {
-                        array.element(out, result)?;
-                    }
-                }
-                Format::Table => {
-                    let rows: Vec<Row> = page.items.iter().map(Snapshot::row).collect();
+            let items = results(&page.body)?;
+            match (&layout, &mut table) {
+                (Some(layout), Some(table)) => {
+                    let rows: Vec<Vec<String>> = items.into_iter().map(|i| layout.row(i)).collect();
                     table.rows(out, &rows)?;
+                }
+                _ => {
+                    for item in items {
+                        array.element(out, item)?;
+                    }
                 }
             }
             out.flush()?;
@@ -101,7 +104,7 @@ where
     .await;
     progress.finish();
     match result {
-        Ok(()) if format == Format::Json => Ok(array.finish(out)?),
+        Ok(()) if layout.is_none() => Ok(array.finish(out)?),
         Ok(()) => Ok(()),
         // A write failure means stdout is unusable: nothing more to write there.
         Err(failure @ Failure::Output(_)) => Err(failure),
@@ -127,7 +130,7 @@ fn results(body: &[u8]) -> Result<Vec<&RawValue>, Failure> {
 }
 
 /// `list --all` progress on stderr, only when stderr is a terminal and stdout is not
-/// (on a terminal, the snapshots arriving are the progress).
+/// (on a terminal, the items arriving are the progress).
 struct Progress {
     on: bool,
     shown: bool,
@@ -147,7 +150,7 @@ impl Progress {
         }
         let of = total.map(|t| format!(" of {t}")).unwrap_or_default();
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2Kpage {page}: {seen}{of} snapshots");
+        let _ = write!(err, "\r\x1b[2Kpage {page}: {seen}{of} items");
         let _ = err.flush();
         self.shown = true;
     }

@@ -12,11 +12,15 @@
 //! would turn every exit code into 101.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod api;
+mod catalog;
+mod columns;
 mod commands;
-mod flex;
+mod friendly;
+mod invoke;
 mod output;
+mod parameters;
 mod profile;
-mod serverless;
 
 use std::{
     error::Error as _,
@@ -25,30 +29,39 @@ use std::{
     time::Duration,
 };
 
-use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, TokenCache, operations};
-use clap::{ArgAction, Args, Parser, Subcommand};
+use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, TokenCache, env};
+use clap::{ArgAction, ArgMatches, Args, FromArgMatches};
 
 use crate::output::Format;
 
-/// Read MongoDB Atlas backup snapshots of Serverless instances and Flex clusters.
-///
-/// Credentials come from the environment, as for the Atlas CLI: a service account
-/// (MONGODB_ATLAS_CLIENT_ID + MONGODB_ATLAS_CLIENT_SECRET), an API key
-/// (MONGODB_ATLAS_PUBLIC_API_KEY + MONGODB_ATLAS_PRIVATE_API_KEY) or a token
-/// (MONGODB_ATLAS_ACCESS_TOKEN). MONGODB_ATLAS_OPS_MANAGER_URL (the Atlas CLI's name) or
-/// MONGODB_ATLAS_BASE_URL sets where Atlas is; with no credentials set, requests go
-/// unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.
-///
-/// What the environment does not set comes from the Atlas CLI's profile (-P, else
-/// "default") in its config.toml: credentials, ops_manager_url, project_id. Flags win
-/// over the environment, and the environment over the profile. A service account's
-/// token is cached in the user's cache directory (atlas-snapshots) across runs.
-///
-/// Exit codes: 0 success; 2 invalid arguments or configuration (nothing sent);
-/// 3 Atlas answered with an error; 4 transport failure or timeout.
-#[derive(Debug, Parser)]
-#[command(name = "atlas-snapshots", version, max_term_width = 100)]
-struct Cli {
+const ABOUT: &str =
+    "Read MongoDB Atlas backup snapshots of Serverless instances and Flex clusters.";
+
+const LONG_ABOUT: &str = "\
+Read MongoDB Atlas backup snapshots of Serverless instances and Flex clusters.
+
+Credentials come from the environment, as for the Atlas CLI: a service account \
+(MONGODB_ATLAS_CLIENT_ID + MONGODB_ATLAS_CLIENT_SECRET), an API key \
+(MONGODB_ATLAS_PUBLIC_API_KEY + MONGODB_ATLAS_PRIVATE_API_KEY) or a token \
+(MONGODB_ATLAS_ACCESS_TOKEN). MONGODB_ATLAS_OPS_MANAGER_URL (the Atlas CLI's name) or \
+MONGODB_ATLAS_BASE_URL sets where Atlas is; with no credentials set, requests go \
+unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.
+
+What the environment does not set comes from the Atlas CLI's profile (-P, else \
+\"default\") in its config.toml: credentials, ops_manager_url, project_id. Flags win \
+over the environment, and the environment over the profile. A service account's \
+token is cached in the user's cache directory (atlas-snapshots) across runs.";
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 success; 2 invalid arguments or configuration (nothing sent); \
+3 Atlas answered with an error; 4 no usable answer (connection, timeout, oversized or \
+undecodable body) or stdout could not be written (closed, e.g. by `| head`).";
+
+// The flags every command takes (a `//` comment: a doc comment would become the root
+// command's about).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+struct Globals {
     /// Where Atlas is (overrides MONGODB_ATLAS_OPS_MANAGER_URL and MONGODB_ATLAS_BASE_URL),
     /// e.g. https://cloud.mongodb.com
     #[arg(long, value_name = "URL", global = true)]
@@ -59,7 +72,7 @@ struct Cli {
     envelope: bool,
 
     /// Output format: one JSON document as Atlas sent it, or an aligned table.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Json, global = true)]
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = Format::Json, global = true)]
     output: Format,
 
     /// Give up on a call (retries included) after this many seconds.
@@ -77,66 +90,29 @@ struct Cli {
     /// Log what the client does to stderr (-v debug, -vv trace); RUST_LOG overrides.
     #[arg(short, long, action = ArgAction::Count, global = true)]
     verbose: u8,
-
-    #[command(subcommand)]
-    command: Command,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Snapshots of a Serverless instance (deprecated by Atlas: use `flex`).
-    #[command(subcommand)]
-    Serverless(SnapshotCommand),
-    /// Snapshots of a Flex cluster.
-    #[command(subcommand)]
-    Flex(SnapshotCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum SnapshotCommand {
-    /// One snapshot, by id.
-    Get(GetArgs),
-    /// The snapshots of a cluster: one page, or all of them with --all.
-    List(ListArgs),
-}
-
-/// Which cluster.
-#[derive(Debug, Args)]
-struct Target {
-    /// The project (group) id: 24 lowercase hex digits [default: MONGODB_ATLAS_PROJECT_ID,
-    /// else the profile's project_id]
-    #[arg(long, value_name = "G")]
-    group_id: Option<String>,
-    /// The Serverless instance or Flex cluster name.
-    #[arg(long, value_name = "NAME")]
-    cluster: String,
-}
-
-#[derive(Debug, Args)]
-struct GetArgs {
-    #[command(flatten)]
-    target: Target,
-    /// The snapshot id: 24 lowercase hex digits.
-    #[arg(long, value_name = "ID")]
-    snapshot: String,
-}
-
-#[derive(Debug, Args)]
-struct ListArgs {
-    #[command(flatten)]
-    target: Target,
-    /// Items per request, 1 to 500 (default 100, or 500 with --all).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=500))]
-    page_size: Option<u32>,
-    /// Fetch every page and print all snapshots as one list.
-    #[arg(long)]
-    all: bool,
-}
-
-impl ListArgs {
-    fn page_size(&self) -> u32 {
-        self.page_size.unwrap_or(if self.all { 500 } else { 100 })
-    }
+/// The whole command line: the global flags, the friendly commands and `api` from the
+/// operation table, and `completions`.
+fn command() -> clap::Command {
+    let root = Globals::augment_args(clap::Command::new("atlas-snapshots"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .about(ABOUT)
+        .long_about(LONG_ABOUT)
+        .after_help(EXIT_CODES)
+        .max_term_width(100)
+        .subcommand_required(true)
+        .arg_required_else_help(true);
+    friendly::add(root).subcommand(api::command()).subcommand(
+        clap::Command::new("completions")
+            .about("Print a completion script for a shell (bash, zsh, fish, ...)")
+            .arg(
+                clap::Arg::new("shell")
+                    .value_name("SHELL")
+                    .required(true)
+                    .value_parser(clap::value_parser!(clap_complete::Shell)),
+            ),
+    )
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
@@ -154,20 +130,30 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 /// Why a run failed; everything a run can fail with ends up here, printed once.
 #[derive(Debug)]
 enum Failure {
-    /// The library's error, with a hint for the user where there is one.
+    /// The library's error; `flag` names the flag a bad value came from, `hint` says
+    /// what to do about it.
     Atlas {
         error: Error,
-        hint: Option<&'static str>,
+        flag: Option<String>,
+        hint: Option<String>,
     },
     /// A success answer whose body is not the JSON the page promises.
     Body(String),
     /// Writing the output failed.
     Output(std::io::Error),
+    /// Unusable input (a `--file` body), refused before anything is sent.
+    Input(String),
+    /// `--output table` for an item type without a table layout.
+    NoTable(&'static str, &'static str),
 }
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
-        Failure::Atlas { error, hint: None }
+        Failure::Atlas {
+            error,
+            flag: None,
+            hint: None,
+        }
     }
 }
 
@@ -176,6 +162,17 @@ impl From<io::Error> for Failure {
         Failure::Output(error)
     }
 }
+
+/// How the command line named the operation, for messages about its flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Api,
+    Friendly,
+}
+
+/// The variables that configure credentials (or their profile keys); with none set,
+/// requests go unsigned.
+const CREDENTIAL_VARIABLES: [&str; 3] = [env::CLIENT_ID, env::PUBLIC_API_KEY, env::ACCESS_TOKEN];
 
 impl Failure {
     fn exit_code(&self) -> u8 {
@@ -186,16 +183,69 @@ impl Failure {
                 Error::Decode { status, .. } if !status.is_success() => 3,
                 _ => 4,
             },
+            Failure::Input(_) | Failure::NoTable(..) => 2,
             Failure::Body(_) | Failure::Output(_) => 4,
         }
+    }
+
+    /// The failure in the terms of the command that called `op`: the flag a bad value
+    /// came from, the command to use once `op` is gone, and what to set after a 401
+    /// sent without credentials.
+    fn for_command(self, op: &'static Operation, form: Form, credentials: bool) -> Self {
+        let Failure::Atlas {
+            error,
+            flag: None,
+            hint: None,
+        } = self
+        else {
+            return self;
+        };
+        // The library names a parameter as the spec does (`groupId`), the body `body`.
+        let flag = match &error {
+            Error::InvalidArgument { parameter, .. } if *parameter == "body" => {
+                Some(format!("--{}", parameters::FILE))
+            }
+            Error::InvalidArgument { parameter, .. } => op
+                .parameters
+                .iter()
+                .find(|p| p.name == *parameter || p.rust_name == *parameter)
+                .map(|p| match form {
+                    Form::Api => format!("--{}", p.name),
+                    Form::Friendly => format!("--{}", catalog::friendly_flag(p)),
+                }),
+            _ => None,
+        };
+        let hint = match &error {
+            Error::VersionGone { .. } => op.successor_operation().map(|successor| {
+                format!(
+                    "{} is gone; use '{}' instead",
+                    op.id,
+                    catalog::command_line(successor)
+                )
+            }),
+            _ if error.status() == Some(http::StatusCode::UNAUTHORIZED) && !credentials => {
+                Some(format!(
+                    "no credentials are set: set {} and {} (a service account), {} and {} \
+                     (an API key), or {}; or name an Atlas CLI profile that holds them (-P)",
+                    env::CLIENT_ID,
+                    env::CLIENT_SECRET,
+                    env::PUBLIC_API_KEY,
+                    env::PRIVATE_API_KEY,
+                    env::ACCESS_TOKEN
+                ))
+            }
+            _ => None,
+        };
+        Failure::Atlas { error, flag, hint }
     }
 
     /// The message for stderr: one `error:` line, and a `hint:` line where useful.
     /// Atlas's text in it (`errorCode`, `detail`, a body prefix) is escaped.
     fn message(&self) -> String {
         match self {
-            Failure::Atlas { error, hint } => {
-                let mut text = format!("error: {}", output::escape(&describe(error)));
+            Failure::Atlas { error, flag, hint } => {
+                let described = describe(error, flag.as_deref());
+                let mut text = format!("error: {}", output::escape(&described));
                 if let Some(hint) = hint {
                     text.push_str("\nhint: ");
                     text.push_str(hint);
@@ -204,23 +254,21 @@ impl Failure {
             }
             Failure::Body(what) => format!("error: unexpected answer: {}", output::escape(what)),
             Failure::Output(e) => format!("error: writing the output: {e}"),
+            Failure::Input(what) => format!("error: {}", output::escape(what)),
+            Failure::NoTable(op, item) => {
+                format!("error: {op} answers {item}, which has no table layout; use --output json")
+            }
         }
     }
 }
 
-/// The library's error in the CLI's terms: flags instead of parameter names, Atlas's
-/// status, errorCode and detail for its answers, and the causes of transport failures.
-fn describe(error: &Error) -> String {
+/// The library's error in the CLI's terms: the flag instead of the parameter name,
+/// Atlas's status, errorCode and detail for its answers, and the causes of transport
+/// failures.
+fn describe(error: &Error, flag: Option<&str>) -> String {
     match error {
         Error::InvalidArgument { parameter, reason } => {
-            let flag = match *parameter {
-                "group_id" => "--group-id",
-                "cluster_name" => "--cluster",
-                "snapshot_id" => "--snapshot",
-                "items_per_page" => "--page-size",
-                other => other,
-            };
-            format!("invalid {flag}: {reason}")
+            format!("invalid {}: {reason}", flag.unwrap_or(parameter))
         }
         // The library's own message names the successor method; the hint names the command.
         Error::VersionGone {
@@ -269,34 +317,6 @@ fn init_tracing(verbose: u8) {
         .try_init();
 }
 
-/// The command that calls each operation, keyed by the operation table's rows, so
-/// advice about an operation can name it in the CLI's terms.
-const COMMANDS: [(&Operation, &str); 4] = [
-    (
-        &operations::GET_SERVERLESS_BACKUP_SNAPSHOT,
-        "atlas-snapshots serverless get",
-    ),
-    (
-        &operations::LIST_SERVERLESS_BACKUP_SNAPSHOTS,
-        "atlas-snapshots serverless list",
-    ),
-    (
-        &operations::GET_FLEX_BACKUP_SNAPSHOT,
-        "atlas-snapshots flex get",
-    ),
-    (
-        &operations::LIST_FLEX_BACKUP_SNAPSHOTS,
-        "atlas-snapshots flex list",
-    ),
-];
-
-fn command_for(op: &Operation) -> Option<&'static str> {
-    COMMANDS
-        .iter()
-        .find(|(row, _)| *row == op)
-        .map(|(_, command)| *command)
-}
-
 /// The `warning:` line for the library's deprecation notice, naming the replacing
 /// command rather than the replacing library method (the library reports each
 /// operation once per process).
@@ -310,68 +330,95 @@ fn deprecation(notice: &DeprecationNotice) -> String {
         (Some(date), Some(days)) => text.push_str(&format!("; sunset {date}, in {days} days")),
         _ => {}
     }
-    let command = op.successor_operation().and_then(command_for);
-    match (op.successor, command) {
-        (_, Some(command)) => text.push_str(&format!("; use '{command}' instead")),
-        (Some(method), None) => text.push_str(&format!("; use {method} instead")),
+    match (op.successor_operation(), op.successor) {
+        (Some(successor), _) => text.push_str(&format!(
+            "; use '{}' instead",
+            catalog::command_line(successor)
+        )),
+        (None, Some(method)) => text.push_str(&format!("; use {method} instead")),
         (None, None) => {}
     }
     text
 }
 
-fn client<E>(cli: &Cli, sources: &profile::Sources<E>) -> Result<Client, Error>
+fn client<E>(globals: &Globals, sources: &profile::Sources<E>) -> Result<Client, Error>
 where
     E: Fn(&str) -> Option<std::ffi::OsString>,
 {
     // --base-url wins over the URL variables, even two that disagree.
-    let url_flag = cli.base_url.is_some();
+    let url_flag = globals.base_url.is_some();
     let mut builder = Client::builder_from(|name| sources.lookup(name, url_flag))?
-        .envelope(cli.envelope)
+        .envelope(globals.envelope)
         .on_deprecation(|notice| output::stderr_line(&deprecation(notice)));
-    if let Some(url) = &cli.base_url {
+    if let Some(url) = &globals.base_url {
         builder = builder.base_url(url.clone());
     }
-    if let Some(timeout) = cli.timeout {
+    if let Some(timeout) = globals.timeout {
         builder = builder.timeout(timeout);
     }
-    if let Some(cache) = TokenCache::user_default().filter(|_| !cli.no_token_cache) {
+    if let Some(cache) = TokenCache::user_default().filter(|_| !globals.no_token_cache) {
         builder = builder.token_cache(cache);
     }
     builder.build()
 }
 
-impl Command {
-    fn target(&self) -> &Target {
-        let (Command::Serverless(command) | Command::Flex(command)) = self;
-        match command {
-            SnapshotCommand::Get(args) => &args.target,
-            SnapshotCommand::List(args) => &args.target,
-        }
-    }
+/// A completion script for `shell`, written whole (clap_complete panics on a failed
+/// write, so it writes to memory first).
+fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> Result<(), Failure> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command(), "atlas-snapshots", &mut script);
+    Ok(out.write_all(&script)?)
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
+async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let (name, sub) = matches
+        .subcommand()
+        .ok_or(Failure::Input("no command".to_owned()))?;
+    if name == "completions" {
+        if let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") {
+            completions(*shell, &mut out)?;
+        }
+        return Ok(out.flush()?);
+    }
+    let (request, form) = if name == "api" {
+        let call = api::call(sub).ok_or(Failure::Input(format!("unknown command {name}")))?;
+        let request = call.map(|call| friendly::Request { call, all: None });
+        (request, Form::Api)
+    } else {
+        let request = friendly::request(name, sub)
+            .ok_or(Failure::Input(format!("unknown command {name}")))?;
+        (request, Form::Friendly)
+    };
+    let mut request = request?;
+    let op = request.call.operation;
     let sources = profile::Sources::new(
         |name: &str| std::env::var_os(name),
-        cli.profile.as_deref(),
+        globals.profile.as_deref(),
         output::stderr_line,
     )?;
-    let group = sources.group_id(cli.command.target().group_id.as_deref())?;
-    let client = client(&cli, &sources)?;
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    match cli.command {
-        Command::Serverless(command) => {
-            serverless::run(&client, &group, command, cli.output, &mut out).await
-        }
-        Command::Flex(command) => flex::run(&client, &group, command, cli.output, &mut out).await,
-    }?;
-    // Flushing here sees a write error that dropping the writer would swallow.
-    Ok(out.flush()?)
+    let credentials = CREDENTIAL_VARIABLES
+        .iter()
+        .any(|name| sources.lookup(name, false).is_some_and(|v| !v.is_empty()));
+    let result = async {
+        request.call.default_group(|flag| sources.group_id(flag))?;
+        let client = client(&globals, &sources)?;
+        match request.all {
+            Some(size) => {
+                commands::all(&client, &request.call, size, globals.output, &mut out).await
+            }
+            None => commands::once(&client, &request.call, globals.output, &mut out).await,
+        }?;
+        // Flushing here sees a write error that dropping the writer would swallow.
+        Ok(out.flush()?)
+    }
+    .await;
+    result.map_err(|failure: Failure| failure.for_command(op, form, credentials))
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match command().try_get_matches() {
+        Ok(matches) => matches,
         Err(e) => {
             let printed = e.print();
             // --help and --version are not errors, unless stdout could not take them.
@@ -384,7 +431,14 @@ fn main() -> ExitCode {
             };
         }
     };
-    init_tracing(cli.verbose);
+    let globals = match Globals::from_arg_matches(&matches) {
+        Ok(globals) => globals,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(globals.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -395,7 +449,7 @@ fn main() -> ExitCode {
             return ExitCode::from(4);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(globals, matches)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             // The reader went away (e.g. `| head`): nothing to tell it, but not a success.

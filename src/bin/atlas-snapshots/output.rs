@@ -14,18 +14,8 @@ use serde_json::value::RawValue;
 pub enum Format {
     /// One JSON document with Atlas's own field names and values, exactly as received.
     Json,
-    /// Aligned columns: id, time, status, type, size.
+    /// Aligned columns, chosen per item type (snapshots: id, time, status, type, size).
     Table,
-}
-
-/// One table line: a snapshot as the user reads it (unescaped; [`Table`] escapes).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Row {
-    pub id: String,
-    pub time: String,
-    pub status: String,
-    pub kind: String,
-    pub size: String,
 }
 
 /// The placeholder for an absent value in a table.
@@ -187,55 +177,75 @@ impl JsonArray {
     }
 }
 
-const HEADER: [&str; 5] = ["ID", "TIME", "STATUS", "TYPE", "SIZE"];
+/// A table column: its header, and whether its cells align right (sizes do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heading {
+    pub header: &'static str,
+    pub right: bool,
+}
 
 /// A table written a batch of rows (a page) at a time. The header and the first batch
 /// set the column widths; a later batch widens a column it does not fit in, from that
-/// batch on. Every cell is [`escape`]d.
-#[derive(Debug, Default)]
+/// batch on. Every cell is [`escape`]d; nothing trails the last column.
+#[derive(Debug)]
 pub struct Table {
-    widths: Option<[usize; 5]>,
-}
-
-impl Row {
-    fn cells(&self) -> [&str; 5] {
-        [&self.id, &self.time, &self.status, &self.kind, &self.size]
-    }
+    headings: Vec<Heading>,
+    widths: Option<Vec<usize>>,
 }
 
 impl Table {
-    /// Writes the header first, then `rows`.
-    pub fn rows(&mut self, out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
-        let rows: Vec<[Cow<'_, str>; 5]> = rows.iter().map(|row| row.cells().map(escape)).collect();
+    pub fn new(headings: Vec<Heading>) -> Self {
+        Table {
+            headings,
+            widths: None,
+        }
+    }
+
+    /// Writes the header first, then `rows` (each one cell per heading, unescaped).
+    pub fn rows(&mut self, out: &mut impl Write, rows: &[Vec<String>]) -> io::Result<()> {
+        let rows: Vec<Vec<Cow<'_, str>>> = rows
+            .iter()
+            .map(|row| row.iter().map(|cell| escape(cell)).collect())
+            .collect();
         let header = self.widths.is_none();
-        let mut widths = self.widths.unwrap_or(HEADER.map(str::len));
+        let mut widths = self
+            .widths
+            .take()
+            .unwrap_or_else(|| self.headings.iter().map(|h| h.header.len()).collect());
         for row in &rows {
             for (width, cell) in widths.iter_mut().zip(row) {
                 *width = (*width).max(cell.chars().count());
             }
         }
-        self.widths = Some(widths);
         if header {
-            line(out, HEADER, widths)?;
+            let cells: Vec<&str> = self.headings.iter().map(|h| h.header).collect();
+            self.line(out, &cells, &widths)?;
         }
         for row in &rows {
-            line(out, row.each_ref().map(|cell| cell.as_ref()), widths)?;
+            let cells: Vec<&str> = row.iter().map(AsRef::as_ref).collect();
+            self.line(out, &cells, &widths)?;
         }
+        self.widths = Some(widths);
         Ok(())
     }
-}
 
-fn line(out: &mut impl Write, cells: [&str; 5], widths: [usize; 5]) -> io::Result<()> {
-    let mut text = String::new();
-    for (i, (cell, width)) in cells.into_iter().zip(widths).enumerate() {
-        if i + 1 == widths.len() {
-            // Sizes align right; nothing trails the last column.
-            text.push_str(&format!("{cell:>width$}"));
-        } else {
-            text.push_str(&format!("{cell:<width$}  "));
+    fn line(&self, out: &mut impl Write, cells: &[&str], widths: &[usize]) -> io::Result<()> {
+        let mut text = String::new();
+        let columns = self.headings.iter().zip(widths).enumerate();
+        for (i, (heading, &width)) in columns {
+            let cell = cells.get(i).copied().unwrap_or(NONE);
+            let last = i + 1 == widths.len();
+            match (heading.right, last) {
+                (true, _) => text.push_str(&format!("{cell:>width$}")),
+                (false, true) => text.push_str(cell),
+                (false, false) => text.push_str(&format!("{cell:<width$}")),
+            }
+            if !last {
+                text.push_str("  ");
+            }
         }
+        writeln!(out, "{text}")
     }
-    writeln!(out, "{text}")
 }
 
 /// A byte count in binary units, e.g. `512 B`, `1.5 GiB`.
@@ -256,19 +266,6 @@ pub fn human_size(bytes: i64) -> String {
     format!("{value:.1} {unit}")
 }
 
-/// An optional timestamp as RFC 3339 in UTC to the second, or `-`.
-pub fn time(t: Option<&chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(
-        || NONE.to_owned(),
-        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    )
-}
-
-/// Any displayable optional value (open enums display as their wire string), or `-`.
-pub fn text(value: Option<&impl std::fmt::Display>) -> String {
-    value.map_or_else(|| NONE.to_owned(), ToString::to_string)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,21 +280,29 @@ mod tests {
         assert_eq!(human_size(i64::MAX), "8.0 EiB");
     }
 
-    fn row(id: &str, size: &str) -> Row {
-        Row {
-            id: id.to_owned(),
-            time: "2026-01-10T04:00:00Z".to_owned(),
-            status: "completed".to_owned(),
-            kind: NONE.to_owned(),
-            size: size.to_owned(),
-        }
+    fn row(id: &str, size: &str) -> Vec<String> {
+        [id, "2026-01-10T04:00:00Z", "completed", NONE, size]
+            .map(str::to_owned)
+            .to_vec()
+    }
+
+    fn table() -> Table {
+        let heading = |header| Heading {
+            header,
+            right: header == "SIZE",
+        };
+        Table::new(
+            ["ID", "TIME", "STATUS", "TYPE", "SIZE"]
+                .map(heading)
+                .to_vec(),
+        )
     }
 
     #[test]
     fn table_columns_line_up() {
         let mut out = Vec::new();
         let rows = [row("a", "1.5 GiB"), row("bbbb", "7 B")];
-        Table::default().rows(&mut out, &rows).unwrap_or_default();
+        table().rows(&mut out, &rows).unwrap_or_default();
         let text = String::from_utf8_lossy(&out);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
@@ -308,7 +313,7 @@ mod tests {
     #[test]
     fn later_batches_keep_or_widen_the_columns() {
         let mut out = Vec::new();
-        let mut table = Table::default();
+        let mut table = table();
         table
             .rows(&mut out, &[row("aaaa", "7 B")])
             .unwrap_or_default();
