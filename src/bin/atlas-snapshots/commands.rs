@@ -43,6 +43,7 @@ pub async fn once(
     format: Format,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
+    // A missing table layout is refused before anything is sent.
     layout(call, format)?;
     let response = invoke::send(client, call).await?;
     write_body(call, response.body(), format, out)
@@ -51,15 +52,14 @@ pub async fn once(
 /// An answer of `call` as [`once`] writes it.
 pub fn write_body(
     call: &Call,
-    body: &[u8],
+    raw: &[u8],
     format: Format,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let layout = layout(call, format)?;
-    if body.is_empty() {
+    if raw.is_empty() {
         return Ok(());
     }
-    let raw = body;
     let body = parse(raw)?;
     match layout {
         None => output::json(out, body)?,
