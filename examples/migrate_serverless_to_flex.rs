@@ -6,6 +6,8 @@
 //! became Flex clusters under the same name, so code that must work on both sides of the
 //! sunset can try the Serverless call, switch to the successor when it is gone, and map
 //! both snapshot types onto one type of its own (the README's migration table, in code).
+//! `Client::migration_check` says up front whether the instance is a Flex cluster now
+//! and what replaces each Serverless operation.
 //!
 //! ```sh
 //! cargo run --example migrate_serverless_to_flex            # on the stand-in, before and after its sunset
@@ -16,7 +18,7 @@
 mod common;
 
 use atlas_snapshots::{
-    Client, Error, PageRequest, operations,
+    Client, Error, PageRequest, Verdict, operations,
     types::{
         FlexBackupSnapshot, FlexBackupSnapshotStatus, ServerlessBackupSnapshot,
         ServerlessBackupSnapshotStatus,
@@ -177,23 +179,35 @@ async fn main() -> Result<(), BoxError> {
     // Deprecation warnings are the subject of examples/deprecation_notices.rs.
     let client = setup.builder()?.deprecation_warnings(false).build()?;
 
-    // The operation table says, for every deprecated operation, what replaces it.
-    for op in [
-        &operations::LIST_SERVERLESS_BACKUP_SNAPSHOTS,
-        &operations::GET_SERVERLESS_BACKUP_SNAPSHOT,
-    ] {
-        if let Some(next) = op.successor_operation() {
-            println!(
-                "{} ({}, sunset {}) -> {} ({} {}, {})",
-                op.id,
-                op.version,
-                op.sunset.unwrap_or("-"),
-                next.method_name,
-                next.http_method,
-                next.path,
-                next.media_type
-            );
+    // Ask first: is the instance a Flex cluster now, are its snapshots reachable there,
+    // and what replaces each Serverless call (the operation table's successors)?
+    let report = client.migration_check(&group, &cluster).await?;
+    println!(
+        "{cluster}: {:?} (Serverless side {:?}, Flex side {:?}); snapshots on Flex: {}",
+        report.verdict(),
+        report.serverless,
+        report.flex,
+        match report.flex_snapshots {
+            Some(Some(n)) => format!("{n}"),
+            Some(None) => "yes".to_owned(),
+            None => "no".to_owned(),
         }
+    );
+    for r in &report.replacements {
+        let (op, next) = (r.deprecated, r.instead);
+        println!(
+            "  {} ({}, sunset {}) -> {} ({} {}, {})",
+            op.id,
+            op.version,
+            op.sunset.unwrap_or("-"),
+            next.method_name,
+            next.http_method,
+            next.path,
+            next.media_type
+        );
+    }
+    if report.verdict() == Verdict::NotMigrated {
+        println!("  not migrated yet: only the Serverless operations know it");
     }
 
     if let Some(standin) = &setup.standin {

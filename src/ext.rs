@@ -9,8 +9,10 @@ pub(crate) mod envelope;
 pub(crate) mod error;
 pub(crate) mod invoke;
 pub(crate) mod lifecycle;
+pub(crate) mod migration;
 pub(crate) mod open_enum;
 pub(crate) mod pagination;
+pub(crate) mod restore;
 pub(crate) mod retry;
 mod wire;
 
@@ -28,13 +30,16 @@ use reqwest::header::HeaderValue;
 pub(crate) struct Inner {
     shared: Arc<Shared>,
     pub(crate) call: wire::CallSlot,
+    /// The caller vouched that this call is safe to repeat (`Client::idempotent`).
+    pub(crate) idempotent: bool,
 }
 
 impl Inner {
-    pub(crate) fn for_call(shared: &Arc<Shared>) -> Self {
+    pub(crate) fn for_call(shared: &Arc<Shared>, idempotent: bool) -> Self {
         Inner {
             shared: Arc::clone(shared),
             call: wire::CallSlot::default(),
+            idempotent,
         }
     }
 }

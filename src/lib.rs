@@ -24,7 +24,9 @@ pub use ext::{
     lifecycle::{
         Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter, ParameterLocation,
     },
+    migration::{Lookup, MigrationReport, Replacement, Verdict},
     pagination::{DEFAULT_MAX_PAGES, JsonPage, Page, PageView, Paginated},
+    restore::{JobState, RestoreJob, WaitError, WaitPolicy},
     retry::{RateLimit, RetryPolicy},
 };
 /// The operation table: versioned media type, deprecation and sunset of each operation.

@@ -14,7 +14,7 @@ use super::{
     lifecycle::{LifecycleHeaders, Operation},
     pagination::{PageView, Paginated},
     retry::RateLimit,
-    wire::{CallRecord, WithoutUrlRef as _},
+    wire::CallRecord,
 };
 use crate::{
     generated::{self, operations, options},
@@ -44,12 +44,15 @@ pub struct Client {
     base_url: String,
     http: reqwest::Client,
     shared: Arc<Shared>,
+    /// Set on the copy [`Client::idempotent`] makes.
+    idempotent: bool,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.base_url)
+            .field("idempotent", &self.idempotent)
             .field("shared", &self.shared)
             .finish()
     }
@@ -266,6 +269,40 @@ impl Client {
             base_url,
             http,
             shared: Arc::new(shared),
+            idempotent: false,
+        }
+    }
+
+    /// A copy of this client whose calls you declare safe to repeat, so the retry
+    /// policy treats them as it treats a GET, whatever their method.
+    ///
+    /// By default a POST or PATCH is sent again only when it provably was not
+    /// processed (see [`RetryPolicy`](crate::RetryPolicy)): after a reset or a timeout
+    /// a create may already have started a job, and a second one would start another.
+    /// When you know better (the job is looked up and deduplicated afterwards, or a
+    /// duplicate is harmless), make the call through this copy:
+    ///
+    /// ```no_run
+    /// use atlas_snapshots::types::FlexBackupRestoreJobCreate;
+    ///
+    /// # async fn run(client: atlas_snapshots::Client, body: FlexBackupRestoreJobCreate) -> atlas_snapshots::Result<()> {
+    /// // Sent again after a reset or a timeout too: this caller lists the cluster's
+    /// // restore jobs afterwards, and a second job is harmless to it.
+    /// let job = client
+    ///     .idempotent()
+    ///     .create_flex_restore_job("5f1a2b3c4d5e6f7a8b9c0d1e", "Flex0", &body)
+    ///     .await?;
+    /// # let _ = job; Ok(()) }
+    /// ```
+    ///
+    /// It is a copy rather than a per-call argument, so every generated method keeps
+    /// its signature, and it costs what a clone does (the copy shares the connection
+    /// pool, token and nonce). Every call made through the copy is marked, so make it
+    /// for the calls that need it and keep using the original for the rest.
+    pub fn idempotent(&self) -> Client {
+        Client {
+            idempotent: true,
+            ..self.clone()
         }
     }
 
@@ -285,11 +322,11 @@ impl Client {
     /// A generated client for one call: the shared state, and an empty record the wire
     /// hooks fill (progenitor hands the hooks only the client and the operation id).
     /// Costs the base URL's copy, in place of the per-call state's allocation.
-    fn for_call(&self) -> generated::Client {
+    pub(crate) fn for_call(&self) -> generated::Client {
         generated::Client::new_with_client(
             &self.base_url,
             self.http.clone(),
-            Inner::for_call(&self.shared),
+            Inner::for_call(&self.shared, self.idempotent),
         )
     }
 
@@ -402,15 +439,7 @@ fn convert<T>(
             Some(e),
         )),
         Err(P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e)) => {
-            let e = e.without_url();
-            Err(Error::Transport {
-                // With its causes: reqwest's own text ("error sending request") does not
-                // say whether DNS, TLS or a proxy failed.
-                message: e.without_url_ref(),
-                attempts,
-                timeout: e.is_timeout(),
-                source: Some(e),
-            })
+            Err(Error::transport(e, attempts))
         }
         Err(P::InvalidRequest(reason) | P::Custom(reason)) => Err(Error::InvalidArgument {
             parameter: "request",

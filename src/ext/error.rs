@@ -194,7 +194,11 @@ impl Error {
         matches!(self, Error::Transport { timeout: true, .. })
     }
 
-    /// Whether the same call could succeed later (the retry policy's view of it).
+    /// Whether the same call could succeed later (the retry policy's view of a GET).
+    ///
+    /// Not whether repeating it is safe: a POST or PATCH that ended in a transport error
+    /// after it left may have been processed (its message says so), and the retry
+    /// policy did not send it again (see [`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } => true,
@@ -231,6 +235,20 @@ impl Error {
             Error::Api(f) | Error::VersionGone { failure: f, .. } => Some(f.attempts),
             Error::Transport { attempts, .. } | Error::Decode { attempts, .. } => Some(*attempts),
             _ => None,
+        }
+    }
+
+    /// A reqwest failure, without its URL (URLs carry ids, and logs need neither), and
+    /// with its causes: reqwest's own text ("error sending request") does not say
+    /// whether DNS, TLS or a proxy failed.
+    pub(crate) fn transport(e: reqwest::Error, attempts: u32) -> Self {
+        use crate::ext::wire::WithoutUrlRef as _;
+        let e = e.without_url();
+        Error::Transport {
+            message: e.without_url_ref(),
+            attempts,
+            timeout: e.is_timeout(),
+            source: Some(e),
         }
     }
 

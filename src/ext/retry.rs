@@ -1,12 +1,36 @@
-//! Retries for idempotent calls: which answers are worth another try, and how long to wait.
+//! Retries: which failures are worth another try for which requests, and how long to wait.
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::{StatusCode, header::HeaderMap};
+use reqwest::{Method, StatusCode, header::HeaderMap};
 
-/// When and how often a call is tried again. Every operation here is a GET, so retrying
-/// is always safe; only rate limits (429), server trouble (500, 502, 503, 504) and
-/// connection failures before an answer are retried. A 401 belongs to authentication.
+/// When and how often a call is tried again.
+///
+/// Whether a failed attempt is tried again depends on the request's HTTP method:
+///
+/// - **GET, PUT, DELETE** (and HEAD, OPTIONS, TRACE: the methods RFC 9110 §9.2.2 calls
+///   idempotent) are retried on a rate limit (429), server trouble (500, 502, 503, 504)
+///   and any connection failure before the whole answer arrived: refused, reset,
+///   truncated body, attempt timeout. Sending one twice does no harm.
+/// - **POST, PATCH** (and any other method) are retried only when the request provably
+///   was not processed: a 429, a 503 with `Retry-After` (Atlas refusing before doing
+///   anything, and saying when to come back), or a connection that could not be made
+///   (`reqwest::Error::is_connect`: DNS, refused, unreachable, the connect timeout, TLS
+///   or proxy handshake), so no byte of the request was written. After the request may
+///   have left (a reset, an attempt timeout, a truncated answer, a 500, 502, 504 or a
+///   503 without `Retry-After`) a create could already have started a restore job, so
+///   the error is returned and says the request may have been processed.
+///   [`Client::idempotent`](crate::Client::idempotent) marks the calls made through
+///   a copy of the client as safe to repeat, so they are retried like a GET.
+///
+/// Below this policy, reqwest and hyper re-send on their own only what never reached
+/// the server: a request taken back unsent from a pooled connection that closed, and
+/// HTTP/2 `REFUSED_STREAM` or `GOAWAY` with `NO_ERROR`.
+///
+/// No other 4xx is retried, and a 401 belongs to authentication: a digest challenge or
+/// a refused cached OAuth token is answered once inside the attempt, body included,
+/// and that is not a retry (Atlas refused the request before processing it). A failure
+/// to get a token is retried like a failure to connect: the API request was not sent.
 /// The status is the one the answer means: under the envelope the one inside it, and
 /// for a success carrying an Atlas error document the one that document names.
 ///
@@ -122,6 +146,59 @@ impl RetryPolicy {
 /// Statuses a retry may cure.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether sending a request with `method` twice has the effect of sending it once
+/// (RFC 9110 §9.2.2). Unknown methods are not.
+pub(crate) fn is_idempotent(method: &Method) -> bool {
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PUT,
+        Method::DELETE,
+    ]
+    .contains(method)
+}
+
+/// How one attempt ended, as far as trying it again is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// An answer, with the status it means and whether it carried `Retry-After`.
+    Answer {
+        status: StatusCode,
+        retry_after: bool,
+    },
+    /// A failure that may pass, before any byte of the API request was written:
+    /// connecting failed, or getting credentials did.
+    NotSent,
+    /// A failure after the request may have reached the server: a reset, a timeout,
+    /// a truncated answer.
+    Lost,
+    /// A failure that another try would repeat (a request that cannot be built, a
+    /// redirect refused, a body over the cap, credentials refused).
+    Final,
+}
+
+/// Whether an attempt that ended so is worth another, for a request that is
+/// `idempotent` (by its method, or marked so by the caller) or not.
+pub(crate) fn worth_retrying(ending: Ending, idempotent: bool) -> bool {
+    match ending {
+        Ending::Answer { status, .. } if idempotent => is_retryable_status(status),
+        // Atlas refused before processing: its rate limiter, or an outage that says
+        // when to come back. Any other 5xx may come from a request half done.
+        Ending::Answer {
+            status,
+            retry_after,
+        } => {
+            status == StatusCode::TOO_MANY_REQUESTS
+                || (status == StatusCode::SERVICE_UNAVAILABLE && retry_after)
+        }
+        Ending::NotSent => true,
+        Ending::Lost => idempotent,
+        Ending::Final => false,
+    }
 }
 
 /// `Retry-After` as a wait from now: delay-seconds or an HTTP-date.
@@ -257,6 +334,61 @@ mod tests {
             // A date in the past is "now", never a negative or huge wait.
             h.insert("retry-after", "Sun, 13 Sep 2020 12:26:40 GMT".parse().unwrap());
             proptest::prop_assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        }
+    }
+
+    #[test]
+    fn idempotent_methods_are_those_of_rfc_9110() {
+        for m in ["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"] {
+            assert!(is_idempotent(&m.parse().unwrap()), "{m}");
+        }
+        for m in ["POST", "PATCH", "CONNECT", "PURGE"] {
+            assert!(!is_idempotent(&m.parse().unwrap()), "{m}");
+        }
+    }
+
+    /// Every method class against every way an attempt can end.
+    #[test]
+    fn the_retry_decision_for_each_method_class_and_ending() {
+        let answer = |status: u16, retry_after| Ending::Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            retry_after,
+        };
+        let cases = [
+            // (ending, retried when idempotent, retried when not)
+            (answer(429, false), true, true),
+            (answer(429, true), true, true),
+            (answer(503, true), true, true),
+            (answer(503, false), true, false),
+            (answer(500, false), true, false),
+            (answer(500, true), true, false),
+            (answer(502, false), true, false),
+            (answer(504, true), true, false),
+            (answer(200, false), false, false),
+            (answer(201, false), false, false),
+            (answer(400, false), false, false),
+            (answer(401, true), false, false),
+            (answer(404, false), false, false),
+            (answer(409, false), false, false),
+            (answer(410, false), false, false),
+            (Ending::NotSent, true, true),
+            (Ending::Lost, true, false),
+            (Ending::Final, false, false),
+        ];
+        for (ending, idempotent, write) in cases {
+            assert_eq!(worth_retrying(ending, true), idempotent, "{ending:?}");
+            assert_eq!(worth_retrying(ending, false), write, "{ending:?}");
+        }
+        for (method, expected) in [("GET", true), ("PUT", true), ("DELETE", true)] {
+            let idempotent = is_idempotent(&method.parse().unwrap());
+            assert_eq!(worth_retrying(Ending::Lost, idempotent), expected);
+        }
+        for method in ["POST", "PATCH"] {
+            let idempotent = is_idempotent(&method.parse().unwrap());
+            assert!(!worth_retrying(Ending::Lost, idempotent), "{method}");
+            assert!(!worth_retrying(answer(502, false), idempotent), "{method}");
+            assert!(worth_retrying(answer(429, false), idempotent), "{method}");
+            assert!(worth_retrying(Ending::NotSent, idempotent), "{method}");
         }
     }
 

@@ -32,7 +32,7 @@ use super::{
     envelope,
     error::{ApiFailure, Error},
     lifecycle::{LifecycleHeaders, Operation},
-    retry,
+    retry::{self, Ending},
 };
 
 /// What one call learned on the wire, read by `Client::call` once progenitor is done.
@@ -178,6 +178,9 @@ async fn drive(
     request: reqwest::Request,
 ) -> Result<Answer, Failure> {
     let call = &inner.call;
+    // A write (POST, PATCH) is sent again only when it provably was not processed,
+    // unless the caller vouched for it (`Client::idempotent`): see `RetryPolicy`.
+    let idempotent = inner.idempotent || retry::is_idempotent(request.method());
     let started = Instant::now();
     let mut attempt = 0;
     loop {
@@ -187,21 +190,33 @@ async fn drive(
         let outcome = exchange(http, inner, &request)
             .await
             .map(|answer| read(inner, operation, attempt, answer));
-        let (server_wait, retryable) = match &outcome {
+        let (server_wait, ending) = match &outcome {
             // Retries follow what the answer means, not its HTTP status alone: an
             // enveloped 503 is retried, an HTTP 500 around an enveloped 200 is not.
-            Ok((a, None)) => (
-                retry::retry_after(&a.headers),
-                retry::is_retryable_status(a.status),
-            ),
-            Ok((_, Some(e))) => (e.retry_after(), e.is_retryable()),
-            // Every operation is a GET, so a failure after the request left (a reset
-            // connection, a truncated body, an attempt timeout) is as safe to retry as
-            // one before it. A builder or redirect error would only fail the same way.
-            Err(Failure::Transport(e)) => (None, !e.is_builder() && !e.is_redirect()),
-            // A token endpoint answering 429 or 5xx is worth another try; a body too
-            // large, a refused key or a bad token reply is not.
-            Err(Failure::Ours(e)) => (e.retry_after(), e.is_retryable()),
+            Ok((a, _)) => {
+                let wait = retry::retry_after(&a.headers);
+                let ending = Ending::Answer {
+                    status: a.status,
+                    retry_after: wait.is_some(),
+                };
+                (wait, ending)
+            }
+            // A builder or redirect error would only fail the same way.
+            Err(Failure::Transport(e)) if e.is_builder() || e.is_redirect() => {
+                (None, Ending::Final)
+            }
+            // hyper-util's `Connect` kind: the connector failed (DNS, refused, connect
+            // timeout, TLS, proxy), so there was no connection to write the request on.
+            Err(Failure::Transport(e)) if e.is_connect() => (None, Ending::NotSent),
+            // Anything else may come after the request left: a reset, a truncated body,
+            // an attempt timeout (which may also fire while connecting: not provable).
+            Err(Failure::Transport(_)) => (None, Ending::Lost),
+            // Ours come from getting a token before the API request is written, or
+            // after a 401, which Atlas answers before processing; a token endpoint
+            // answering 429 or 5xx is worth another try, a body too large, a refused
+            // key or a bad token reply is not.
+            Err(Failure::Ours(e)) if e.is_retryable() => (e.retry_after(), Ending::NotSent),
+            Err(Failure::Ours(_)) => (None, Ending::Final),
         };
         tracing::debug!(
             target: "atlas_snapshots::wire",
@@ -216,7 +231,7 @@ async fn drive(
             "attempt"
         );
         let elapsed = started.elapsed();
-        let wait = if retryable {
+        let wait = if retry::worth_retrying(ending, idempotent) {
             inner
                 .retry
                 .next_wait(attempt, elapsed, server_wait)
@@ -245,6 +260,18 @@ async fn drive(
                     Some(e) => Err(Failure::Ours(e)),
                     None => Ok(answer),
                 };
+            }
+            // Say why a write that broke off was not sent again: it may have been
+            // processed (a restore job started), which the caller has to find out.
+            (Err(Failure::Transport(e)), None) if ending == Ending::Lost && !idempotent => {
+                let mut error = Error::transport(e, attempt);
+                if let Error::Transport { message, .. } = &mut error {
+                    message.push_str(&format!(
+                        "; the {} may have been processed, so it was not sent again",
+                        request.method()
+                    ));
+                }
+                return Err(Failure::Ours(error));
             }
             (Err(transport), None) => return Err(transport),
             (_, Some(wait)) => tokio::time::sleep(wait).await,
@@ -325,7 +352,8 @@ fn clone_request(
     request: &reqwest::Request,
     timeout: Option<Duration>,
 ) -> Result<reqwest::Request, Failure> {
-    // Every operation is a GET without a body, so a clone always exists.
+    // Progenitor serialises bodies to bytes, so a clone exists for every operation:
+    // a retry or a digest challenge's answer re-sends the body.
     let mut req = request.try_clone().ok_or_else(|| {
         Failure::Ours(Error::Config(
             "request cannot be repeated (streaming body)".into(),
@@ -451,6 +479,11 @@ fn finish(call: &CallSlot, mut answer: Answer) -> Answer {
     });
     answer
 }
+
+// Each way an attempt can end, for each method class, over loopback servers that
+// count what reached them.
+#[cfg(test)]
+mod retry_tests;
 
 #[cfg(test)]
 mod tests {

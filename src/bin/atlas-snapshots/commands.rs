@@ -43,17 +43,29 @@ pub async fn once(
     format: Format,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let layout = layout(call, format)?;
+    // A missing table layout is refused before anything is sent.
+    layout(call, format)?;
     let response = invoke::send(client, call).await?;
-    if response.body().is_empty() {
+    write_body(call, response.body(), format, out)
+}
+
+/// An answer of `call` as [`once`] writes it.
+pub fn write_body(
+    call: &Call,
+    raw: &[u8],
+    format: Format,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let layout = layout(call, format)?;
+    if raw.is_empty() {
         return Ok(());
     }
-    let body = parse(response.body())?;
+    let body = parse(raw)?;
     match layout {
         None => output::json(out, body)?,
         Some(layout) => {
             let items = if call.operation.page_item.is_some() {
-                results(response.body())?
+                results(raw)?
             } else {
                 vec![body]
             };

@@ -6,7 +6,9 @@
 //! - 0: success;
 //! - 2: invalid arguments or configuration (nothing was sent);
 //! - 3: Atlas answered with an error;
-//! - 4: no usable answer (connection, timeout, oversized or undecodable body, output).
+//! - 4: no usable answer (connection, timeout, oversized or undecodable body, output);
+//! - 5: a watched restore job finished without completing (failed, cancelled, expired);
+//! - 6: a watched restore job was still running at `--deadline`.
 //!
 //! No `print!`: `println!` and `eprintln!` panic when their stream is closed, which
 //! would turn every exit code into 101.
@@ -18,9 +20,11 @@ mod columns;
 mod commands;
 mod friendly;
 mod invoke;
+mod migrate_check;
 mod output;
 mod parameters;
 mod profile;
+mod watch;
 
 use std::{
     error::Error as _,
@@ -55,7 +59,9 @@ token is cached in the user's cache directory (atlas-snapshots) across runs.";
 const EXIT_CODES: &str = "\
 Exit codes: 0 success; 2 invalid arguments or configuration (nothing sent); \
 3 Atlas answered with an error; 4 no usable answer (connection, timeout, oversized or \
-undecodable body) or stdout could not be written (closed, e.g. by `| head`).";
+undecodable body) or stdout could not be written (closed, e.g. by `| head`); \
+5 a watched restore job failed, was cancelled or expired; 6 it was still running at \
+--deadline.";
 
 // The flags every command takes (a `//` comment: a doc comment would become the root
 // command's about).
@@ -103,16 +109,19 @@ fn command() -> clap::Command {
         .max_term_width(100)
         .subcommand_required(true)
         .arg_required_else_help(true);
-    friendly::add(root).subcommand(api::command()).subcommand(
-        clap::Command::new("completions")
-            .about("Print a completion script for a shell (bash, zsh, fish, ...)")
-            .arg(
-                clap::Arg::new("shell")
-                    .value_name("SHELL")
-                    .required(true)
-                    .value_parser(clap::value_parser!(clap_complete::Shell)),
-            ),
-    )
+    watch::add(friendly::add(root))
+        .subcommand(migrate_check::command())
+        .subcommand(api::command())
+        .subcommand(
+            clap::Command::new("completions")
+                .about("Print a completion script for a shell (bash, zsh, fish, ...)")
+                .arg(
+                    clap::Arg::new("shell")
+                        .value_name("SHELL")
+                        .required(true)
+                        .value_parser(clap::value_parser!(clap_complete::Shell)),
+                ),
+        )
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
@@ -145,6 +154,8 @@ enum Failure {
     Input(String),
     /// `--output table` for an item type without a table layout.
     NoTable(&'static str, &'static str),
+    /// A watched restore job ended other than completed; its exit code.
+    Job { message: String, code: u8 },
 }
 
 impl From<Error> for Failure {
@@ -185,6 +196,7 @@ impl Failure {
             },
             Failure::Input(_) | Failure::NoTable(..) => 2,
             Failure::Body(_) | Failure::Output(_) => 4,
+            Failure::Job { code, .. } => *code,
         }
     }
 
@@ -258,6 +270,7 @@ impl Failure {
             Failure::NoTable(op, item) => {
                 format!("error: {op} answers {item}, which has no table layout; use --output json")
             }
+            Failure::Job { message, .. } => format!("error: {}", output::escape(message)),
         }
     }
 }
@@ -370,6 +383,27 @@ fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> Result<(), 
     Ok(out.write_all(&script)?)
 }
 
+/// Where settings come from: the environment, then the Atlas CLI profile.
+fn sources(
+    globals: &Globals,
+) -> Result<profile::Sources<impl Fn(&str) -> Option<std::ffi::OsString>>, Error> {
+    profile::Sources::new(
+        |name: &str| std::env::var_os(name),
+        globals.profile.as_deref(),
+        output::stderr_line,
+    )
+}
+
+/// Whether any credential variable is set (a 401 without one earns a hint).
+fn credentials_set<E>(sources: &profile::Sources<E>) -> bool
+where
+    E: Fn(&str) -> Option<std::ffi::OsString>,
+{
+    CREDENTIAL_VARIABLES
+        .iter()
+        .any(|name| sources.lookup(name, false).is_some_and(|v| !v.is_empty()))
+}
+
 async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
     let mut out = io::BufWriter::new(io::stdout().lock());
     let (name, sub) = matches
@@ -380,6 +414,16 @@ async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
             completions(*shell, &mut out)?;
         }
         return Ok(out.flush()?);
+    }
+    if name == migrate_check::NAME {
+        migrate_check::run(&globals, &sources(&globals)?, sub, &mut out).await?;
+        return Ok(out.flush()?);
+    }
+    if let Some(request) = watch::request(name, sub) {
+        let request = request?;
+        let sources = sources(&globals)?;
+        let credentials = credentials_set(&sources);
+        return watch::run(&globals, &sources, credentials, request, &mut out).await;
     }
     let (request, form) = if name == "api" {
         let call = api::call(sub).ok_or(Failure::Input(format!("unknown command {name}")))?;
@@ -392,14 +436,8 @@ async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
     };
     let mut request = request?;
     let op = request.call.operation;
-    let sources = profile::Sources::new(
-        |name: &str| std::env::var_os(name),
-        globals.profile.as_deref(),
-        output::stderr_line,
-    )?;
-    let credentials = CREDENTIAL_VARIABLES
-        .iter()
-        .any(|name| sources.lookup(name, false).is_some_and(|v| !v.is_empty()));
+    let sources = sources(&globals)?;
+    let credentials = credentials_set(&sources);
     let result = async {
         request.call.default_group(|flag| sources.group_id(flag))?;
         let client = client(&globals, &sources)?;
