@@ -13,6 +13,7 @@ use common::*;
 use http::StatusCode;
 
 const CREATE: Operation = Operation::CreateGroupFlexClusterBackupRestoreJob;
+const GET_JOBS: Operation = Operation::ListGroupFlexClusterBackupRestoreJobs;
 const MIGRATED: &str = "Serverless0";
 
 async fn world() -> StandIn {
@@ -62,7 +63,27 @@ async fn a_reset_after_the_create_left_makes_exactly_one_job_and_an_error() {
             .contains("the POST may have been processed, so it was not sent again"),
         "{err}"
     );
+    // A caller asking the error must hear the same: not safe to send again.
+    assert!(err.may_have_been_processed(), "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
     assert_eq!((standin.attempts(CREATE), standin.creates(CREATE)), (1, 1));
+}
+
+#[tokio::test]
+async fn a_get_that_breaks_off_stays_retryable_and_was_not_a_write() {
+    let standin = world().await;
+    standin.set_fault_scoped(
+        Fault::ConnectionReset,
+        FaultScope::all().operation(GET_JOBS),
+        None,
+    );
+    let err = client(&standin)
+        .list_flex_restore_jobs(GROUP, MIGRATED, atlas_snapshots::PageRequest::default())
+        .await
+        .unwrap_err();
+    assert!(err.attempts() > Some(1), "a GET is retried: {err:?}");
+    assert!(!err.may_have_been_processed(), "{err:?}");
+    assert!(err.is_retryable(), "{err:?}");
 }
 
 #[tokio::test]

@@ -375,6 +375,13 @@ impl Client {
                 ),
                 attempts: record.attempts,
                 timeout: true,
+                // Cut off mid-attempt, a write may have reached Atlas all the same.
+                may_have_been_processed: record.attempts > 0
+                    && !inner.idempotent
+                    && !operation
+                        .http_method
+                        .parse()
+                        .is_ok_and(|m| crate::ext::retry::is_idempotent(&m)),
                 source: None,
             });
         };

@@ -76,6 +76,9 @@ pub enum Error {
         attempts: u32,
         /// Whether a timeout ended it.
         timeout: bool,
+        /// Whether a write (POST, PATCH) may have reached Atlas before it broke off: it
+        /// was not sent again, and sending it again may act twice (a second restore job).
+        may_have_been_processed: bool,
         /// The underlying error.
         #[source]
         source: Option<reqwest::Error>,
@@ -194,14 +197,18 @@ impl Error {
         matches!(self, Error::Transport { timeout: true, .. })
     }
 
-    /// Whether the same call could succeed later (the retry policy's view of a GET).
-    ///
-    /// Not whether repeating it is safe: a POST or PATCH that ended in a transport error
-    /// after it left may have been processed (its message says so), and the retry
-    /// policy did not send it again (see [`RetryPolicy`](crate::RetryPolicy)).
+    /// Whether the same call could succeed later, and sending it again is safe as far
+    /// as the client knows: never for a write that [may have been
+    /// processed](Self::may_have_been_processed). An answer's status says nothing about
+    /// that (a 500 after a create may still have started the job), so for a POST or
+    /// PATCH that ended in an answer, check before repeating it
+    /// (see [`RetryPolicy`](crate::RetryPolicy)).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } => true,
+            Error::Transport {
+                may_have_been_processed,
+                ..
+            } => !may_have_been_processed,
             Error::Api(_) | Error::Decode { .. } => self
                 .status()
                 .is_some_and(crate::ext::retry::is_retryable_status),
@@ -211,6 +218,18 @@ impl Error {
             }
             _ => false,
         }
+    }
+
+    /// Whether this is a write (POST, PATCH) that broke off after it left, so Atlas may
+    /// have acted on it: find out (list the restore jobs) before sending it again.
+    pub fn may_have_been_processed(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport {
+                may_have_been_processed: true,
+                ..
+            }
+        )
     }
 
     /// The server's `Retry-After`, seconds or HTTP-date, as a wait from now.
@@ -248,6 +267,7 @@ impl Error {
             message: e.without_url_ref(),
             attempts,
             timeout: e.is_timeout(),
+            may_have_been_processed: false,
             source: Some(e),
         }
     }

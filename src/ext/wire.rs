@@ -265,7 +265,13 @@ async fn drive(
             // processed (a restore job started), which the caller has to find out.
             (Err(Failure::Transport(e)), None) if ending == Ending::Lost && !idempotent => {
                 let mut error = Error::transport(e, attempt);
-                if let Error::Transport { message, .. } = &mut error {
+                if let Error::Transport {
+                    message,
+                    may_have_been_processed,
+                    ..
+                } = &mut error
+                {
+                    *may_have_been_processed = true;
                     message.push_str(&format!(
                         "; the {} may have been processed, so it was not sent again",
                         request.method()

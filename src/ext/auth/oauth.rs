@@ -161,6 +161,7 @@ impl Failed {
                 message: message.clone(),
                 attempts: 1,
                 timeout: *timeout,
+                may_have_been_processed: false,
                 source: None,
             },
         }
@@ -398,6 +399,7 @@ impl OAuthSession {
                         ),
                         attempts: 1,
                         timeout: true,
+                        may_have_been_processed: false,
                         source: None,
                     })
                 }),
@@ -587,6 +589,7 @@ fn transport_error(what: &str, e: reqwest::Error) -> Error {
         message,
         attempts: 1,
         timeout: e.is_timeout(),
+        may_have_been_processed: false,
         source: Some(e),
     }
 }
