@@ -120,6 +120,45 @@ async fn dash_p_picks_a_profile_by_name_in_any_case() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_profiles_output_is_the_default_format_and_the_flag_wins() {
+    let standin = seeded(standin().await);
+    let with_output = |name: &str, output: &str| {
+        let home = Home::new(name);
+        home.write_config(&profile(
+            "default",
+            &[
+                ("access_token", TOKEN),
+                ("ops_manager_url", &standin.base_url()),
+                ("project_id", GROUP),
+                ("output", output),
+            ],
+        ));
+        home
+    };
+    // plaintext is the Atlas CLI's columns: a table here.
+    let home = with_output("plaintext", "plaintext");
+    let table = run(flex_list(&home, &[])).await;
+    table.assert_code(0);
+    assert!(table.stdout.starts_with("ID"), "{}", table.stdout);
+    // The flag over the profile.
+    let json = run(flex_list(&home, &["-o", "json"])).await;
+    json.assert_code(0);
+    assert!(json.json()["results"].is_array(), "{}", json.stdout);
+    // A format this tool does not write: a warning, and JSON.
+    let home = with_output("template", "go-template={{.id}}");
+    let other = run(flex_list(&home, &[])).await;
+    other.assert_code(0);
+    assert!(other.json()["results"].is_array(), "{}", other.stdout);
+    assert!(
+        other
+            .stderr
+            .contains("output \"go-template\" is not one this tool writes"),
+        "{}",
+        other.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn flags_win_over_the_environment_and_the_environment_over_the_profile() {
     let standin = seeded(standin().await);
     let home = Home::new("precedence");

@@ -34,7 +34,7 @@ use std::{
 };
 
 use atlas_snapshots::{Client, DeprecationNotice, Error, Operation, TokenCache, env};
-use clap::{ArgAction, ArgMatches, Args, FromArgMatches};
+use clap::{ArgAction, ArgMatches, Args, FromArgMatches, parser::ValueSource};
 
 use crate::output::Format;
 
@@ -386,7 +386,7 @@ fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> Result<(), 
 /// Where settings come from: the environment, then the Atlas CLI profile.
 fn sources(
     globals: &Globals,
-) -> Result<profile::Sources<impl Fn(&str) -> Option<std::ffi::OsString>>, Error> {
+) -> Result<profile::Sources<impl Fn(&str) -> Option<std::ffi::OsString> + use<>>, Error> {
     profile::Sources::new(
         |name: &str| std::env::var_os(name),
         globals.profile.as_deref(),
@@ -415,13 +415,19 @@ async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
         }
         return Ok(out.flush()?);
     }
+    let sources = sources(&globals)?;
+    let mut globals = globals;
+    if matches.value_source("output") != Some(ValueSource::CommandLine)
+        && let Some(format) = sources.output(output::stderr_line)
+    {
+        globals.output = format;
+    }
     if name == migrate_check::NAME {
-        migrate_check::run(&globals, &sources(&globals)?, sub, &mut out).await?;
+        migrate_check::run(&globals, &sources, sub, &mut out).await?;
         return Ok(out.flush()?);
     }
     if let Some(request) = watch::request(name, sub) {
         let request = request?;
-        let sources = sources(&globals)?;
         let credentials = credentials_set(&sources);
         return watch::run(&globals, &sources, credentials, request, &mut out).await;
     }
@@ -436,7 +442,6 @@ async fn run(globals: Globals, matches: ArgMatches) -> Result<(), Failure> {
     };
     let mut request = request?;
     let op = request.call.operation;
-    let sources = sources(&globals)?;
     let credentials = credentials_set(&sources);
     let result = async {
         request.call.default_group(|flag| sources.group_id(flag))?;

@@ -20,6 +20,8 @@ use std::{
 
 use atlas_snapshots::{Error, env};
 
+use crate::output::{Format, escape};
+
 /// The project (group) id when `--group-id` is not given: the Atlas CLI's name.
 pub const PROJECT_ID: &str = "MONGODB_ATLAS_PROJECT_ID";
 /// Set to a true value (`1`, `true`), the same as `--no-token-cache`.
@@ -81,6 +83,7 @@ const KEYS: &[&str] = &[
     "ops_manager_url",
     "base_url",
     "project_id",
+    "output",
     "service",
     "auth_type",
 ];
@@ -175,6 +178,24 @@ impl<E: Fn(&str) -> Option<OsString>> Sources<E> {
                 "no project: give --group-id, set {PROJECT_ID}, or set project_id in the Atlas CLI profile"
             ))
         })
+    }
+
+    /// The profile's `output` when `--output` is not given: the Atlas CLI's `json`, or
+    /// `plaintext` (its columns) as a table. Its other formats (`json-path`,
+    /// `go-template`) are not this tool's: `warn` says so, and the default stays.
+    pub fn output(&self, warn: impl Fn(&str)) -> Option<Format> {
+        match self.profile.get("output")? {
+            "json" => Some(Format::Json),
+            "plaintext" => Some(Format::Table),
+            other => {
+                let format = other.split('=').next().unwrap_or(other);
+                warn(&format!(
+                    "warning: the profile's output {:?} is not one this tool writes (json, plaintext); writing json",
+                    escape(format)
+                ));
+                None
+            }
+        }
     }
 
     fn env_sets(&self, group: Group) -> bool {
