@@ -39,10 +39,11 @@ use clap::{ArgAction, ArgMatches, Args, FromArgMatches, parser::ValueSource};
 use crate::output::Format;
 
 const ABOUT: &str =
-    "Read MongoDB Atlas backup snapshots of Serverless instances and Flex clusters.";
+    "Read and restore MongoDB Atlas backups of Serverless instances and Flex clusters.";
 
 const LONG_ABOUT: &str = "\
-Read MongoDB Atlas backup snapshots of Serverless instances and Flex clusters.
+Read and restore MongoDB Atlas backups of Serverless instances and Flex clusters: \
+snapshots, restore jobs, downloads, and the clusters themselves.
 
 Credentials come from the environment, as for the Atlas CLI: a service account \
 (MONGODB_ATLAS_CLIENT_ID + MONGODB_ATLAS_CLIENT_SECRET), an API key \
@@ -52,7 +53,7 @@ MONGODB_ATLAS_BASE_URL sets where Atlas is; with no credentials set, requests go
 unsigned (for stand-ins). HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY are honoured.
 
 What the environment does not set comes from the Atlas CLI's profile (-P, else \
-\"default\") in its config.toml: credentials, ops_manager_url, project_id. Flags win \
+\"default\") in its config.toml: credentials, ops_manager_url, project_id, output. Flags win \
 over the environment, and the environment over the profile. A service account's \
 token is cached in the user's cache directory (atlas-snapshots) across runs.";
 
@@ -77,8 +78,9 @@ struct Globals {
     #[arg(long, global = true)]
     envelope: bool,
 
-    /// Output format: one JSON document as Atlas sent it, or an aligned table.
-    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = Format::Json, global = true)]
+    /// Output format: one JSON document as Atlas sent it, or an aligned table (default:
+    /// the profile's output, else json).
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = Format::Json, hide_default_value = true, global = true)]
     output: Format,
 
     /// Give up on a call (retries included) after this many seconds.
