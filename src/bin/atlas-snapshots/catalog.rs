@@ -3,6 +3,7 @@
 //! spellings derived from the parameters' shared types. Nothing here names an operation.
 
 use atlas_snapshots::{Operation, Parameter, ParameterLocation, operations};
+use clap::ArgMatches;
 
 /// The words of `op`'s friendly command (the manifest's `cli:`), if it has one.
 pub fn command_words(op: &Operation) -> Option<&'static [&'static str]> {
@@ -100,6 +101,18 @@ fn kebab(name: &str) -> String {
 /// Whether the operation lists pages that `--all` can walk.
 pub fn is_list(op: &Operation) -> bool {
     op.page_item.is_some()
+}
+
+/// The words of the subcommand `name` + `matches` named (`flex restore get`), and the
+/// matches of its last word, where its flags are.
+pub fn typed_words<'a>(name: &'a str, matches: &'a ArgMatches) -> (Vec<&'a str>, &'a ArgMatches) {
+    let mut words = vec![name];
+    let mut leaf = matches;
+    while let Some((word, sub)) = leaf.subcommand() {
+        words.push(word);
+        leaf = sub;
+    }
+    (words, leaf)
 }
 
 #[cfg(test)]

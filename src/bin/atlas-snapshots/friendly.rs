@@ -133,12 +133,7 @@ pub struct Request {
 
 /// The friendly command `name` + `matches` lead to, if any.
 pub fn request(name: &str, matches: &ArgMatches) -> Option<Result<Request, Failure>> {
-    let mut words = vec![name];
-    let mut leaf = matches;
-    while let Some((word, sub)) = leaf.subcommand() {
-        words.push(word);
-        leaf = sub;
-    }
+    let (words, leaf) = catalog::typed_words(name, matches);
     let (op, _) = catalog::friendly().find(|(_, w)| *w == words.as_slice())?;
     let mut call = match parameters::call(op, catalog::friendly_parameters(op), leaf) {
         Ok(call) => call,

@@ -111,12 +111,7 @@ pub struct Request {
 
 /// The `watch` command `name` + `matches` lead to, if it is one.
 pub fn request(name: &str, matches: &ArgMatches) -> Option<Result<Request, Failure>> {
-    let mut words = vec![name];
-    let mut leaf = matches;
-    while let Some((word, sub)) = leaf.subcommand() {
-        words.push(word);
-        leaf = sub;
-    }
+    let (words, leaf) = catalog::typed_words(name, matches);
     let (op, _) = watchable().find(|(_, w)| *w == words)?;
     let call = match parameters::call(op, catalog::friendly_parameters(op), leaf) {
         Ok(call) => call,
