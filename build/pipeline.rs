@@ -61,6 +61,7 @@ pub fn generate(
     renames::apply(&mut spec, &mut open_enums)?;
     transforms::relax_response_constraints(&mut spec);
     transforms::hoist_path_parameters(&mut spec, patterns)?;
+    transforms::share_body_id_types(&mut spec, patterns);
     // Parameters and bodies as progenitor will see them: hoisted types, final names.
     transforms::describe_operations(&spec, &mut rows)?;
 

@@ -1228,6 +1228,62 @@ pub fn request_body_views(spec: &mut Value) -> Result<Vec<String>, String> {
     Ok(views)
 }
 
+/// Gives a request body's id and name fields the shared validated type of the path
+/// parameter they name (`snapshotId` → `SnapshotId`, `targetClusterName` →
+/// `ClusterName`), when the pattern is the same language, so a caller parses an id once
+/// for paths and bodies alike instead of meeting one newtype per field. A `…ProjectId`
+/// is a `GroupId`: Atlas's projects are the API's groups. Runs after
+/// [`hoist_path_parameters`], on the schemas [`request_body_views`] marked; the field
+/// keeps its own description beside the shared type.
+pub fn share_body_id_types(
+    spec: &mut Value,
+    patterns: &std::collections::BTreeMap<String, String>,
+) {
+    let shared: Vec<(&str, String)> = patterns
+        .iter()
+        .filter(|(name, _)| {
+            spec.pointer(&format!("/components/schemas/{name}"))
+                .is_some()
+        })
+        .map(|(name, pattern)| (name.as_str(), canonical_pattern(pattern)))
+        .collect();
+    let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for view in schemas.values_mut().filter(|s| is_request_view(s)) {
+        let Some(props) = view.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (field, property) in props.iter_mut() {
+            let Some(pattern) = property.get("pattern").and_then(Value::as_str) else {
+                continue;
+            };
+            let pattern = canonical_pattern(pattern);
+            let field = pascal_case(field);
+            let field = match field.strip_suffix("ProjectId") {
+                Some(head) => format!("{head}GroupId"),
+                None => field,
+            };
+            let Some((name, _)) = shared
+                .iter()
+                .filter(|(name, p)| field.ends_with(name) && *p == pattern)
+                .max_by_key(|(name, _)| name.len())
+            else {
+                continue;
+            };
+            let mut typed =
+                json!({ "allOf": [{ "$ref": format!("#/components/schemas/{name}") }] });
+            if let Some(description) = property.get("description") {
+                typed["description"] = description.clone();
+            }
+            *property = typed;
+        }
+    }
+}
+
 /// typify checks patterns with regress in its non-Unicode mode, where `\p{L}` is the
 /// letters `p`, `{`, `L`, `}`: Atlas's `^[\p{L}\p{N}\-_.(),:&@+']{1,64}$` would refuse
 /// `Flex0`. Such a pattern goes rather than refuse valid names (Atlas still checks it).

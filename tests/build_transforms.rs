@@ -855,3 +855,67 @@ fn a_header_parameter_is_refused_rather_than_never_sent() {
         "{err}"
     );
 }
+
+#[test]
+fn body_ids_take_the_shared_type_of_the_parameter_they_name_when_the_pattern_agrees() {
+    let hex = "^([a-f0-9]{24})$";
+    let name = "^[a-zA-Z0-9][a-zA-Z0-9-]*$";
+    let prop = |pattern: &str| json!({"type": "string", "pattern": pattern, "description": "Its own words."});
+    let mut s = json!({"components": {"schemas": {
+        "GroupId": {"type": "string", "pattern": hex},
+        "SnapshotId": {"type": "string", "pattern": hex},
+        "ClusterName": {"type": "string", "pattern": name},
+        "Create": {
+            REQUEST_VIEW: true,
+            "type": "object",
+            "properties": {
+                "snapshotId": prop(hex),
+                "targetGroupId": prop(hex),
+                "targetProjectId": prop(hex),
+                "targetClusterName": prop(name),
+                // Same name, another language: it keeps its own pattern.
+                "otherSnapshotId": prop("^[a-fA-F0-9]{24}$"),
+                // Names no shared type.
+                "checksum": prop(hex),
+            },
+        },
+        // Not a request view: answers stay as they are.
+        "Job": {"type": "object", "properties": {"snapshotId": prop(hex)}},
+    }}});
+    let patterns: std::collections::BTreeMap<String, String> = [
+        ("GroupId", hex),
+        ("SnapshotId", hex),
+        ("ClusterName", name),
+        // In the whole spec, but not hoisted here: never referenced.
+        ("RestoreJobId", hex),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    share_body_id_types(&mut s, &patterns);
+    let props = &s["components"]["schemas"]["Create"]["properties"];
+    let typed = |field: &str| props[field]["allOf"][0]["$ref"].as_str().map(str::to_owned);
+    assert_eq!(
+        typed("snapshotId").as_deref(),
+        Some("#/components/schemas/SnapshotId")
+    );
+    assert_eq!(
+        typed("targetGroupId").as_deref(),
+        Some("#/components/schemas/GroupId")
+    );
+    assert_eq!(
+        typed("targetProjectId").as_deref(),
+        Some("#/components/schemas/GroupId")
+    );
+    assert_eq!(
+        typed("targetClusterName").as_deref(),
+        Some("#/components/schemas/ClusterName")
+    );
+    assert_eq!(props["snapshotId"]["description"], "Its own words.");
+    assert_eq!(props["otherSnapshotId"]["pattern"], "^[a-fA-F0-9]{24}$");
+    assert_eq!(props["checksum"]["pattern"], hex);
+    assert_eq!(
+        s["components"]["schemas"]["Job"]["properties"]["snapshotId"]["pattern"],
+        hex
+    );
+}
