@@ -221,13 +221,29 @@ where
     })
 }
 
+/// The bytes progenitor's `encode_path` leaves alone: printable ASCII but space and
+/// `"#<>?`{}/%`. A table, so a segment costs a load per byte, not a scan of the list.
+const KEPT_IN_PATH: [bool; 256] = {
+    let mut kept = [false; 256];
+    let mut b = b'!';
+    while b <= b'~' {
+        kept[b as usize] = true;
+        b += 1;
+    }
+    let escaped = b"\"#<>?`{}/%";
+    let mut i = 0;
+    while i < escaped.len() {
+        kept[escaped[i] as usize] = false;
+        i += 1;
+    }
+    kept
+};
+
 /// One path segment, as progenitor's `encode_path` escapes it, but borrowed when nothing
 /// in it needs escaping (a validated id never does): the generated builders call this
 /// in its place (build/pipeline.rs), sparing each segment an allocation.
 pub(crate) fn path_segment(value: &str) -> Cow<'_, str> {
-    // What `encode_path` leaves alone: ASCII that is no control and not one of these.
-    let kept = |b: u8| b.is_ascii() && !b.is_ascii_control() && !b" \"#<>?`{}/%".contains(&b);
-    if value.bytes().all(kept) {
+    if value.bytes().all(|b| KEPT_IN_PATH[usize::from(b)]) {
         Cow::Borrowed(value)
     } else {
         Cow::Owned(progenitor_client::encode_path(value))
