@@ -339,7 +339,7 @@ pub fn client_methods(rows: &[OperationRow]) -> String {
             "pub async fn {method}(&self{args}) -> Result<Response<{body}>> {{\n{checks}\
              let raw = self.for_call();\n\
              let {mutable}request = raw.{method}(){calls};\n{sets}{envelope}\
-             self.call(&operations::{konst}, &raw, request.send()).await\n}}\n\n"
+             self.call(&operations::{konst}, &raw, Box::pin(request.send())).await\n}}\n\n"
         ));
 
         // A list operation: its page type, its options from a `PageRequest`, its stream.
@@ -535,5 +535,190 @@ pub fn open_enums(enums: &[OpenEnum]) -> String {
         }
         out.push_str("    }\n}\n");
     }
+    out
+}
+
+/// One step of a pattern [`pattern_matcher`] compiles: a byte in one of `ranges`
+/// (inclusive, ASCII), `min` to `max` times (`None`: no upper bound).
+struct Repeat {
+    ranges: Vec<(u8, u8)>,
+    min: usize,
+    max: Option<usize>,
+}
+
+/// A byte the compiler takes literally, in a class or outside one.
+fn plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// `[...]` without its brackets: single bytes, `a-z` ranges, and `-` first or last.
+fn class(body: &[u8]) -> Option<Vec<(u8, u8)>> {
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        if b == b'-' && (i == 0 || i + 1 == body.len()) {
+            ranges.push((b, b));
+            i += 1;
+        } else if plain(b) && body.get(i + 1) == Some(&b'-') && i + 2 < body.len() {
+            let end = body[i + 2];
+            if !plain(end) || end < b {
+                return None;
+            }
+            ranges.push((b, end));
+            i += 3;
+        } else if plain(b) {
+            ranges.push((b, b));
+            i += 1;
+        } else {
+            return None;
+        }
+    }
+    (!ranges.is_empty()).then_some(ranges)
+}
+
+/// A quantifier at the start of `rest` (`{n}`, `{n,m}`, `{n,}`, `*`, `+`, `?`, or none):
+/// `(min, max, bytes read)`.
+fn quantifier(rest: &[u8]) -> Option<(usize, Option<usize>, usize)> {
+    match rest.first() {
+        Some(b'*') => Some((0, None, 1)),
+        Some(b'+') => Some((1, None, 1)),
+        Some(b'?') => Some((0, Some(1), 1)),
+        Some(b'{') => {
+            let close = rest.iter().position(|&b| b == b'}')?;
+            let inner = std::str::from_utf8(&rest[1..close]).ok()?;
+            let number = |s: &str| {
+                (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| s.parse::<usize>().ok())
+                    .flatten()
+            };
+            let (min, max) = match inner.split_once(',') {
+                None => (number(inner)?, number(inner)),
+                Some((min, "")) => (number(min)?, None),
+                Some((min, max)) => (number(min)?, Some(number(max)?)),
+            };
+            if max.is_some_and(|max| max < min) {
+                return None;
+            }
+            Some((min, max, close + 1))
+        }
+        _ => Some((1, Some(1), 0)),
+    }
+}
+
+/// The steps of an anchored pattern of ASCII classes and literals, or `None` for
+/// anything else (alternation, groups inside, escapes, `.`, Unicode classes, lazy or
+/// repeated quantifiers).
+fn repeats(pattern: &str) -> Option<Vec<Repeat>> {
+    let body = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    // One group around the whole body captures, and matches, the same.
+    let body = match body.strip_prefix('(').and_then(|b| b.strip_suffix(')')) {
+        Some(inner) if !inner.contains(['(', ')']) => inner,
+        _ => body,
+    };
+    let bytes = body.as_bytes();
+    let mut steps = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let ranges = match bytes[i] {
+            b'[' => {
+                let close = i + 1 + bytes[i + 1..].iter().position(|&b| b == b']')?;
+                let ranges = class(&bytes[i + 1..close])?;
+                i = close + 1;
+                ranges
+            }
+            b if plain(b) => {
+                i += 1;
+                vec![(b, b)]
+            }
+            _ => return None,
+        };
+        let (min, max, read) = quantifier(&bytes[i..])?;
+        i += read;
+        steps.push(Repeat { ranges, min, max });
+    }
+    Some(steps)
+}
+
+/// A Rust expression over `b: &[u8]` that is true exactly when the text matches
+/// `pattern`, or `None` when the pattern is outside what this compiles. Exact by
+/// construction: every step but the last repeats a fixed number of times, so each
+/// step's bytes are known in advance and no backtracking can find another match; and
+/// every byte a class admits is ASCII, so a string with any other character matches
+/// neither this nor the regex. `src/ext/client.rs` tests it against `regress`.
+pub fn pattern_matcher(pattern: &str) -> Option<String> {
+    let steps = repeats(pattern)?;
+    let (last, fixed_steps) = steps.split_last()?;
+    if fixed_steps.iter().any(|s| s.max != Some(s.min)) {
+        return None;
+    }
+    // Checked: a hostile `{n}` must not overflow the build script.
+    let fixed = fixed_steps
+        .iter()
+        .try_fold(0usize, |sum, s| sum.checked_add(s.min))?;
+    let mut checks = vec![format!("b.len() >= {}", fixed.checked_add(last.min)?)];
+    if let Some(max) = last.max {
+        checks.push(format!("b.len() <= {}", fixed.checked_add(max)?));
+    }
+    let mut start = 0;
+    for (i, step) in steps.iter().enumerate() {
+        let arms: Vec<String> = step
+            .ranges
+            .iter()
+            .map(|&(lo, hi)| {
+                if lo == hi {
+                    format!("b'{}'", lo as char)
+                } else {
+                    format!("b'{}'..=b'{}'", lo as char, hi as char)
+                }
+            })
+            .collect();
+        let slice = if i + 1 == steps.len() {
+            format!("b[{start}..]")
+        } else {
+            format!("b[{start}..{}]", start + step.min)
+        };
+        checks.push(format!(
+            "{slice}.iter().all(|&c| matches!(c, {}))",
+            arms.join(" | ")
+        ));
+        start += step.min;
+    }
+    Some(checks.join(" && "))
+}
+
+/// `PathParam` for each validated path-parameter type (`impl` blocks for progenitor's
+/// `types` module): a matcher compiled from its pattern where [`pattern_matcher`] can,
+/// so a valid id costs no regex run; `regress` (the type's `FromStr`) decides the rest.
+/// And, for the tests, `PATH_PARAM_TYPES`: each type, its pattern, the matcher and the
+/// `FromStr` verdict.
+pub fn path_param_impls(rows: &[OperationRow]) -> String {
+    let mut types = std::collections::BTreeMap::new();
+    for p in supported(rows).flat_map(path_parameters) {
+        if let Some(type_name) = &p.type_name {
+            types.insert(type_name.clone(), p.pattern.clone());
+        }
+    }
+    let mut out = String::new();
+    let mut table = String::new();
+    for (name, pattern) in &types {
+        let matcher = pattern.as_deref().and_then(pattern_matcher);
+        let verdict = match &matcher {
+            Some(expr) => format!("let b = value.as_bytes(); Some({expr})"),
+            None => "let _ = value; None".to_owned(),
+        };
+        out.push_str(&format!(
+            "impl crate::ext::client::PathParam for {name} {{\n    \
+             fn quick_match(value: &str) -> Option<bool> {{ {verdict} }}\n    \
+             fn matched(value: &str) -> Self {{ Self(value.to_owned()) }}\n}}\n"
+        ));
+        table.push_str(&format!(
+            "({name:?}, {pattern:?}, <{name} as crate::ext::client::PathParam>::quick_match, \
+             |v: &str| v.parse::<{name}>().is_ok()), "
+        ));
+    }
+    out.push_str(&format!(
+        "#[cfg(test)]\npub(crate) const PATH_PARAM_TYPES: &[(&str, Option<&str>, fn(&str) -> Option<bool>, fn(&str) -> bool)] = &[{table}];\n"
+    ));
     out
 }

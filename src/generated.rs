@@ -5,6 +5,7 @@
 #![allow(
     missing_docs,
     unused_imports,
+    unused_mut,
     deprecated,
     dead_code,
     clippy::all,

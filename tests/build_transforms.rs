@@ -919,3 +919,69 @@ fn body_ids_take_the_shared_type_of_the_parameter_they_name_when_the_pattern_agr
         hex
     );
 }
+
+/// The matcher compiler takes the simple anchored patterns the shared path-parameter
+/// types have, and refuses everything it cannot match exactly (those keep `regress`).
+#[test]
+fn pattern_matchers_compile_the_simple_patterns_and_refuse_the_rest() {
+    assert_eq!(
+        emit::pattern_matcher("^([a-f0-9]{24})$").as_deref(),
+        Some(
+            "b.len() >= 24 && b.len() <= 24 && b[0..].iter().all(|&c| matches!(c, b'a'..=b'f' | b'0'..=b'9'))"
+        )
+    );
+    assert_eq!(
+        emit::pattern_matcher("^[a-zA-Z0-9][a-zA-Z0-9-]*$").as_deref(),
+        Some(
+            "b.len() >= 1 && b[0..1].iter().all(|&c| matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9')) && b[1..].iter().all(|&c| matches!(c, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-'))"
+        )
+    );
+    for refused in [
+        "[a-f0-9]{24}",                  // not anchored: a match anywhere counts
+        "^[a-f0-9]{24}",                 // one anchor only
+        "^[a-z]*a$",                     // a repeat before the end: needs backtracking
+        "^[^a-z]+$",                     // negated class
+        "^[\\p{L}\\p{N}\\-_.]{1,64}$",   // Unicode classes and escapes
+        "^(a|b)$",                       // alternation
+        "^a(b)c$",                       // a group inside
+        "^a.$",                          // any character
+        "^a*?$",                         // lazy quantifier
+        "^a{2}{3}$",                     // repeated quantifier
+        "^a{3,2}$",                      // empty range
+        "^a{99999999999999999999}$",     // too large
+        "^a{18446744073709551615}b{1}$", // the sum overflows
+        "^[]$",                          // empty class
+        "^$",                            // nothing to match
+        "^é$",                           // non-ASCII literal
+    ] {
+        assert_eq!(emit::pattern_matcher(refused), None, "{refused}");
+    }
+    // Of the whole upstream's shared path-parameter patterns, the simple ones compile.
+    let text = std::fs::read_to_string("build/path-parameters.yaml").unwrap();
+    let patterns: std::collections::BTreeMap<String, String> =
+        serde_yaml_ng::from_str(&text).unwrap();
+    let compiled: Vec<&str> = patterns
+        .iter()
+        .filter(|(_, p)| emit::pattern_matcher(p).is_some())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    for name in [
+        "GroupId",
+        "ClusterName",
+        "SnapshotId",
+        "RestoreJobId",
+        "ServerlessName",
+        "FailoverId",
+    ] {
+        assert!(compiled.contains(&name), "{name}: {compiled:?}");
+    }
+    for name in [
+        "EntryValue",
+        "HostName",
+        "UserName",
+        "ClientId",
+        "ProcessId",
+    ] {
+        assert!(!compiled.contains(&name), "{name}");
+    }
+}

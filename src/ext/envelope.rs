@@ -41,12 +41,17 @@ pub(crate) fn unwrap(body: &Bytes) -> Result<(StatusCode, Bytes), EnvelopeError>
     Ok((status, content))
 }
 
+/// The key every Atlas error document has. The searcher is built once: `memmem::find`
+/// would build it again for every answer.
+static ERROR_CODE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(br#""errorCode""#));
+
 /// The Atlas error document a success's body holds, if it is one, with the status it
 /// names when that is an error status (400 to 599).
 pub(crate) fn error_document(body: &[u8]) -> Option<(Option<StatusCode>, ApiError)> {
     // A byte scan first, so ordinary answers are not parsed twice. A quote inside a JSON
     // string is escaped, so only a key (at some depth) matches; the parse settles the rest.
-    memchr::memmem::find(body, br#""errorCode""#)?;
+    ERROR_CODE.find(body)?;
     let document: ApiError = serde_json::from_slice(body).ok()?;
     let status = u16::try_from(document.error)
         .ok()

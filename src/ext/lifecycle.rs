@@ -7,7 +7,7 @@ use std::{
 };
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 /// One operation of the vendored spec, as build.rs read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,13 +143,17 @@ pub struct LifecycleHeaders {
     pub sunset: Option<DateTime<Utc>>,
 }
 
+/// The names, made once: a lookup by `&str` parses the name on every call.
+static DEPRECATION: HeaderName = HeaderName::from_static("deprecation");
+static SUNSET: HeaderName = HeaderName::from_static("sunset");
+
 impl LifecycleHeaders {
     /// Reads `Deprecation` and `Sunset`; never fails.
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
         LifecycleHeaders {
-            deprecation: text("deprecation").and_then(parse_deprecation),
-            sunset: text("sunset").and_then(parse_date_or_epoch),
+            deprecation: text(&DEPRECATION).and_then(parse_deprecation),
+            sunset: text(&SUNSET).and_then(parse_date_or_epoch),
         }
     }
 

@@ -1,7 +1,8 @@
 //! What happens on the wire for every call: progenitor's hooks, implemented here.
 //!
 //! `pre` sets the operation's exact versioned `Accept` (progenitor hard-codes
-//! `application/json`), drops progenitor's `api-version` header and sets `User-Agent`.
+//! `application/json`) and `User-Agent`. (Progenitor's `api-version` header is dropped
+//! from the generated builders by build/pipeline.rs.)
 //! `exec` signs, sends, answers 401 challenges, caps the body, reads each answer for what
 //! it means (the envelope's status, an error document in a success) and retries on
 //! that. Both find their operation's row from progenitor's `OperationInfo`.
@@ -101,7 +102,6 @@ impl ClientHooks<Inner> for crate::generated::Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let headers = request.headers_mut();
-        headers.remove("api-version");
         if let Some(agent) = &self.inner().user_agent {
             headers.insert(USER_AGENT, agent.clone());
         }
