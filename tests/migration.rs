@@ -8,16 +8,7 @@ use atlas_snapshots::{Error, Lookup, MigrationReport, Verdict, operations};
 use atlas_snapshots_standin::{Fault, StandIn, sample};
 use common::*;
 use http::StatusCode;
-
-async fn world() -> StandIn {
-    let standin = StandIn::builder()
-        .bearer_token(TOKEN)
-        .start()
-        .await
-        .expect("stand-in starts");
-    standin.seed_migration_world();
-    standin
-}
+use std::time::Duration;
 
 async fn check(standin: &StandIn, name: &str) -> MigrationReport {
     client(standin).migration_check(GROUP, name).await.unwrap()
@@ -25,7 +16,7 @@ async fn check(standin: &StandIn, name: &str) -> MigrationReport {
 
 #[tokio::test]
 async fn a_migrated_instance_is_a_flex_cluster_with_its_snapshots() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     let report = check(&standin, "Serverless0").await;
     assert_eq!(report.verdict(), Verdict::Flex);
     assert_eq!(
@@ -47,7 +38,7 @@ async fn a_migrated_instance_is_a_flex_cluster_with_its_snapshots() {
 
 #[tokio::test]
 async fn the_replacements_are_the_tables_successors() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     let report = check(&standin, "Serverless0").await;
     let pairs: Vec<_> = report
         .replacements
@@ -70,7 +61,7 @@ async fn the_replacements_are_the_tables_successors() {
 
 #[tokio::test]
 async fn a_cluster_created_as_flex_is_flex_without_a_serverless_side() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     let report = check(&standin, "Flex0").await;
     assert_eq!(report.verdict(), Verdict::Flex);
     assert_eq!(report.serverless, Lookup::NotFound);
@@ -79,7 +70,7 @@ async fn a_cluster_created_as_flex_is_flex_without_a_serverless_side() {
 
 #[tokio::test]
 async fn an_instance_never_migrated_is_not_migrated_and_its_snapshots_are_not_on_flex() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     let report = check(&standin, "Legacy0").await;
     assert_eq!(report.verdict(), Verdict::NotMigrated);
     assert_eq!(
@@ -94,7 +85,7 @@ async fn an_instance_never_migrated_is_not_migrated_and_its_snapshots_are_not_on
 
 #[tokio::test]
 async fn a_name_neither_side_knows_is_unknown() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     let report = check(&standin, "Nowhere9").await;
     assert_eq!(report.verdict(), Verdict::Unknown);
     assert_eq!(
@@ -106,7 +97,7 @@ async fn a_name_neither_side_knows_is_unknown() {
 
 #[tokio::test]
 async fn a_sunset_serverless_side_is_an_answer_not_a_failure() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     standin.set_gone(true);
     let sunset = operations::GET_SERVERLESS_INSTANCE.sunset;
     assert!(sunset.is_some());
@@ -122,7 +113,7 @@ async fn a_sunset_serverless_side_is_an_answer_not_a_failure() {
 
 #[tokio::test]
 async fn other_failures_fail_the_check_and_bad_names_are_refused_before_sending() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     standin.set_fault(Fault::status(StatusCode::FORBIDDEN), None);
     let err = client(&standin)
         .migration_check(GROUP, "Serverless0")

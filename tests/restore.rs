@@ -14,7 +14,7 @@ use atlas_snapshots::{
     Client, Invocation, JobState, Response, WaitError, WaitPolicy, operations,
     types::{FlexBackupRestoreJob, FlexBackupRestoreJobCreate},
 };
-use atlas_snapshots_standin::{Fault, FaultScope, Operation, RestoreOutcome, StandIn, sample};
+use atlas_snapshots_standin::{Fault, FaultScope, Operation, RestoreOutcome, sample};
 use common::*;
 use http::StatusCode;
 
@@ -23,17 +23,6 @@ const GET_FLEX: Operation = Operation::GetGroupFlexClusterBackupRestoreJob;
 const GET_SERVERLESS: Operation = Operation::GetGroupServerlessBackupRestoreJob;
 /// A generous bound over the waits these tests ask for, for a loaded machine.
 const SLACK: Duration = Duration::from_secs(5);
-
-async fn world(step: Duration) -> StandIn {
-    let standin = StandIn::builder()
-        .bearer_token(TOKEN)
-        .restore_step(step)
-        .start()
-        .await
-        .expect("stand-in starts");
-    standin.seed_migration_world();
-    standin
-}
 
 fn fast() -> WaitPolicy {
     WaitPolicy::default()
@@ -81,7 +70,7 @@ async fn wait_flex(
 #[tokio::test]
 async fn a_flex_job_is_waited_for_until_it_completes() {
     let step = Duration::from_millis(60);
-    let standin = world(step).await;
+    let standin = migration_world(step).await;
     let client = client(&standin);
     let started = Instant::now();
     let id = create_flex(&client).await;
@@ -109,7 +98,7 @@ async fn a_flex_job_is_waited_for_until_it_completes() {
 
 #[tokio::test]
 async fn a_failed_flex_job_is_a_typed_error_carrying_the_job() {
-    let standin = world(Duration::from_millis(20)).await;
+    let standin = migration_world(Duration::from_millis(20)).await;
     standin.set_restore_outcome(RestoreOutcome::Failed);
     let client = client(&standin);
     let id = create_flex(&client).await;
@@ -126,7 +115,7 @@ async fn a_failed_flex_job_is_a_typed_error_carrying_the_job() {
 
 #[tokio::test]
 async fn a_job_that_never_finishes_ends_at_its_deadline() {
-    let standin = world(Duration::from_millis(10)).await;
+    let standin = migration_world(Duration::from_millis(10)).await;
     standin.set_restore_outcome(RestoreOutcome::NeverFinishes);
     let client = client(&standin);
     let id = create_flex(&client).await;
@@ -153,7 +142,7 @@ async fn a_job_that_never_finishes_ends_at_its_deadline() {
 
 #[tokio::test]
 async fn a_failing_poll_ends_the_wait_within_the_retry_policy() {
-    let standin = world(Duration::from_millis(10)).await;
+    let standin = migration_world(Duration::from_millis(10)).await;
     standin.set_restore_outcome(RestoreOutcome::NeverFinishes);
     let client = client(&standin);
     let id = create_flex(&client).await;
@@ -189,7 +178,7 @@ async fn a_failing_poll_ends_the_wait_within_the_retry_policy() {
 #[tokio::test]
 #[allow(deprecated)]
 async fn a_serverless_job_is_read_by_its_flags() {
-    let standin = world(Duration::from_millis(20)).await;
+    let standin = migration_world(Duration::from_millis(20)).await;
     let client = client(&standin);
     let snapshot = serverless_id(0);
     let create = |client: &Client| {
@@ -248,7 +237,7 @@ async fn a_serverless_job_is_read_by_its_flags() {
 /// operation that answers no restore job refused before anything is sent.
 #[tokio::test]
 async fn watch_operation_reads_by_the_operation_and_refuses_other_operations() {
-    let standin = world(Duration::from_millis(10)).await;
+    let standin = migration_world(Duration::from_millis(10)).await;
     let client = client(&standin);
     let id = create_flex(&client).await;
     let before = standin.request_count();

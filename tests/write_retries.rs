@@ -16,17 +16,6 @@ const CREATE: Operation = Operation::CreateGroupFlexClusterBackupRestoreJob;
 const GET_JOBS: Operation = Operation::ListGroupFlexClusterBackupRestoreJobs;
 const MIGRATED: &str = "Serverless0";
 
-async fn world() -> StandIn {
-    let standin = StandIn::builder()
-        .bearer_token(TOKEN)
-        .restore_step(Duration::ZERO)
-        .start()
-        .await
-        .expect("stand-in starts");
-    standin.seed_migration_world();
-    standin
-}
-
 fn restore_body() -> FlexBackupRestoreJobCreate {
     let snapshot = sample::migrated_flex_snapshot_in(GROUP, MIGRATED, 0);
     serde_json::from_value(serde_json::json!({
@@ -50,7 +39,7 @@ async fn create(client: &atlas_snapshots::Client) -> Result<u32, Error> {
 
 #[tokio::test]
 async fn a_reset_after_the_create_left_makes_exactly_one_job_and_an_error() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     on_create(&standin, Fault::ResetAfterProcessing, Some(1));
     let err = create(&client(&standin)).await.unwrap_err();
     assert!(
@@ -71,7 +60,7 @@ async fn a_reset_after_the_create_left_makes_exactly_one_job_and_an_error() {
 
 #[tokio::test]
 async fn a_get_that_breaks_off_stays_retryable_and_was_not_a_write() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     standin.set_fault_scoped(
         Fault::ConnectionReset,
         FaultScope::all().operation(GET_JOBS),
@@ -89,7 +78,7 @@ async fn a_get_that_breaks_off_stays_retryable_and_was_not_a_write() {
 #[tokio::test]
 async fn a_reset_before_processing_is_not_retried_either() {
     // The client cannot tell the two resets apart, so it assumes the worse.
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     on_create(&standin, Fault::ConnectionReset, Some(1));
     let err = create(&client(&standin)).await.unwrap_err();
     assert_eq!(err.attempts(), Some(1), "{err:?}");
@@ -98,7 +87,7 @@ async fn a_reset_before_processing_is_not_retried_either() {
 
 #[tokio::test]
 async fn a_429_makes_two_attempts_and_one_job() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     on_create(&standin, Fault::rate_limited(None), Some(1));
     assert_eq!(create(&client(&standin)).await.unwrap(), 2);
     assert_eq!((standin.attempts(CREATE), standin.creates(CREATE)), (2, 1));
@@ -106,7 +95,7 @@ async fn a_429_makes_two_attempts_and_one_job() {
 
 #[tokio::test]
 async fn a_503_is_retried_for_a_create_only_with_retry_after() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     on_create(
         &standin,
         Fault::Status {
@@ -132,7 +121,7 @@ async fn a_503_is_retried_for_a_create_only_with_retry_after() {
 
 #[tokio::test]
 async fn other_5xx_end_a_create_at_once_but_a_get_is_retried() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     for status in [500, 502, 504] {
         let status = StatusCode::from_u16(status).unwrap();
         standin.set_fault(Fault::status(status), Some(1));
@@ -149,7 +138,7 @@ async fn other_5xx_end_a_create_at_once_but_a_get_is_retried() {
 
 #[tokio::test]
 async fn the_idempotent_copy_retries_a_create_after_a_reset() {
-    let standin = world().await;
+    let standin = migration_world(Duration::ZERO).await;
     on_create(&standin, Fault::ResetAfterProcessing, Some(1));
     let client = client(&standin);
     assert_eq!(create(&client.idempotent()).await.unwrap(), 2);

@@ -24,6 +24,19 @@ pub async fn standin(n: u32) -> StandIn {
     standin
 }
 
+/// A stand-in that wants `TOKEN`, seeded with the migration world
+/// (`StandIn::seed_migration_world`), its restore jobs taking `step` per state.
+pub async fn migration_world(step: std::time::Duration) -> StandIn {
+    let standin = StandIn::builder()
+        .bearer_token(TOKEN)
+        .restore_step(step)
+        .start()
+        .await
+        .expect("stand-in starts");
+    standin.seed_migration_world();
+    standin
+}
+
 pub fn seed(standin: &StandIn, n: u32) {
     standin.seed_serverless(
         GROUP,
