@@ -135,7 +135,7 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
              versions: &{versions:?},\n    deprecated: {deprecated},\n    \
              sunset: {sunset},\n    successor: {successor},\n    docs_url: {docs_url},\n    \
              tag: {tag:?},\n    description: {description},\n    roles: &{roles:?},\n    command: {command},\n    \
-             parameters: &[{parameters}],\n    request_body: {request_body},\n    success: &{success:?},\n    body_type: {body_type},\n    \
+             parameters: &[{parameters}],\n    request_body: {request_body},\n    body_fields: &[{body_fields}],\n    success: &{success:?},\n    body_type: {body_type},\n    \
              page_item: {page_item},\n    envelope: {envelope},\n    pretty: {pretty},\n}};\n\n",
             id = row.id,
             summary = row.summary,
@@ -159,6 +159,7 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
                 None => "None".to_owned(),
             },
             request_body = opt(&row.request_body),
+            body_fields = body_fields(row),
             success = row.success,
             body_type = opt(&row.body_type),
             page_item = opt(&row.page_item),
@@ -185,6 +186,23 @@ pub fn operation_table(rows: &[OperationRow]) -> String {
     }
     out.push_str("        _ => None,\n    }\n}\n");
     out
+}
+
+/// The `BodyField` literals of an operation's row.
+fn body_fields(row: &OperationRow) -> String {
+    row.body_fields
+        .iter()
+        .map(|f| {
+            format!(
+                "BodyField {{ name: {:?}, kind: {:?}, required: {}, values: &{:?}, description: {} }}, ",
+                f.name,
+                f.kind,
+                f.required,
+                f.values,
+                opt(&f.description)
+            )
+        })
+        .collect()
 }
 
 /// One `#[doc]` per line, each with the leading space `///` would give.

@@ -49,6 +49,9 @@ pub struct OperationRow {
     pub request_body: Option<String>,
     /// The request body schema's description, for the method's docs.
     pub request_body_description: Option<String>,
+    /// The body's top-level fields of one value each (string, integer, number,
+    /// boolean), by name: what a command line can set one flag at a time.
+    pub body_fields: Vec<BodyFieldRow>,
     /// The success body's schema name (e.g. `FlexBackupSnapshotPage`), if it has one.
     pub body_type: Option<String>,
     /// Whether a success may come without a body (a 200-or-204 operation).
@@ -78,6 +81,19 @@ pub struct ParameterRow {
     pub pattern: Option<String>,
     pub minimum: Option<i64>,
     pub maximum: Option<i64>,
+    pub description: Option<String>,
+}
+
+/// One top-level field of one value in a request body (see `OperationRow::body_fields`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodyFieldRow {
+    /// The wire name, e.g. `snapshotId`.
+    pub name: String,
+    /// `string`, `integer`, `number` or `boolean`.
+    pub kind: String,
+    pub required: bool,
+    /// The values it takes, when the spec closes them (an enum).
+    pub values: Vec<String>,
     pub description: Option<String>,
 }
 
@@ -403,6 +419,9 @@ pub fn describe_operations(spec: &Value, rows: &mut [OperationRow]) -> Result<()
             row.request_body_description = schema
                 .map(resolve)
                 .and_then(|s| str_field(&s, "description").or_else(|| str_field(&s, "title")));
+            row.body_fields = schema
+                .map(|schema| body_fields(&resolve(schema), &resolve))
+                .unwrap_or_default();
             if row.request_body.is_none() {
                 row.unsupported
                     .get_or_insert("its request body is not JSON with a named schema".to_owned());
@@ -445,6 +464,44 @@ pub fn describe_operations(spec: &Value, rows: &mut [OperationRow]) -> Result<()
             .is_some_and(|r| r.iter().any(|v| v == "results"));
     }
     Ok(())
+}
+
+/// The top-level fields of `body` that hold one value, each resolved through a `$ref`
+/// or a one-member `allOf` (`share_body_id_types` writes those) to find its type.
+pub fn body_fields(body: &Value, resolve: &dyn Fn(&Value) -> Value) -> Vec<BodyFieldRow> {
+    let required: Vec<&str> = body
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut fields = Vec::new();
+    for (name, property) in body
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let inner = match property.pointer("/allOf/0") {
+            Some(only) if property["allOf"].as_array().is_some_and(|a| a.len() == 1) => only,
+            _ => property,
+        };
+        let schema = resolve(inner);
+        let kind = str_field(&schema, "type").unwrap_or_default();
+        if !["string", "integer", "number", "boolean"].contains(&kind.as_str()) {
+            continue;
+        }
+        fields.push(BodyFieldRow {
+            name: name.clone(),
+            kind,
+            required: required.contains(&name.as_str()),
+            values: string_enum(&schema).unwrap_or_default(),
+            description: str_field(property, "description")
+                .or_else(|| str_field(&schema, "description")),
+        });
+    }
+    fields
 }
 
 /// The lowest 2xx response of an operation, with its status.

@@ -17,7 +17,7 @@ include!(concat!(env!("OUT_DIR"), "/client.rs"));
 
 /// The operations of the vendored spec: versioned media type and lifecycle of each.
 pub mod operations {
-    use crate::ext::lifecycle::{Operation, Parameter, ParameterLocation};
+    use crate::ext::lifecycle::{BodyField, Operation, Parameter, ParameterLocation};
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
 

@@ -22,7 +22,8 @@ pub use ext::{
     error::{ApiFailure, Error, Result},
     invoke::Invocation,
     lifecycle::{
-        Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter, ParameterLocation,
+        BodyField, Deprecation, DeprecationNotice, LifecycleHeaders, Operation, Parameter,
+        ParameterLocation,
     },
     migration::{Lookup, MigrationReport, Replacement, Verdict},
     pagination::{DEFAULT_MAX_PAGES, JsonPage, Page, PageView, Paginated},

@@ -985,3 +985,44 @@ fn pattern_matchers_compile_the_simple_patterns_and_refuse_the_rest() {
         assert!(!compiled.contains(&name), "{name}");
     }
 }
+
+#[test]
+fn body_fields_are_the_top_level_fields_of_one_value_through_refs() {
+    let spec = json!({"components": {"schemas": {
+        "SnapshotId": {"type": "string", "pattern": "^[a-f0-9]{24}$"},
+        "Kind": {"type": "string", "enum": ["automated", "download"]},
+    }}});
+    let resolve = |v: &Value| match v.get("$ref").and_then(Value::as_str) {
+        Some(r) => spec
+            .pointer(r.trim_start_matches('#'))
+            .cloned()
+            .unwrap_or(Value::Null),
+        None => v.clone(),
+    };
+    let body = json!({
+        "type": "object",
+        "required": ["snapshotId", "kind"],
+        "properties": {
+            "snapshotId": {"allOf": [{"$ref": "#/components/schemas/SnapshotId"}], "description": "Which one."},
+            "kind": {"$ref": "#/components/schemas/Kind"},
+            "count": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "nested": {"type": "object"},
+        },
+    });
+    let fields = body_fields(&body, &resolve);
+    let names: Vec<(&str, &str, bool)> = fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.kind.as_str(), f.required))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("count", "integer", false),
+            ("kind", "string", true),
+            ("snapshotId", "string", true),
+        ]
+    );
+    assert_eq!(fields[1].values, ["automated", "download"]);
+    assert_eq!(fields[2].description.as_deref(), Some("Which one."));
+}

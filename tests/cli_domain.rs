@@ -166,6 +166,69 @@ async fn a_flex_restore_job_is_created_read_and_listed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_restore_job_is_created_from_flags_and_flags_override_the_file() {
+    let standin = world().await;
+    let snapshot = sample::migrated_flex_snapshot_in(GROUP, MIGRATED, 5);
+    let id = snapshot["id"].as_str().expect("an id");
+    let create = format!("flex restore create --group-id {GROUP} --cluster {MIGRATED}");
+    let sent = |standin: &StandIn| -> Value {
+        let requests = standin.requests();
+        let post = requests
+            .iter()
+            .rev()
+            .find(|r| r.method == "POST")
+            .expect("the POST");
+        serde_json::from_slice(&post.body).expect("a JSON body")
+    };
+
+    // The body from flags alone.
+    let flags = format!("{create} --snapshot {id} --target-deployment-item-name {FLEX}");
+    run(cli(&standin.base_url(), &flags)).await.assert_code(0);
+    assert_eq!(
+        sent(&standin),
+        json!({"snapshotId": id, "targetDeploymentItemName": FLEX})
+    );
+
+    // A flag replaces the field the file gives and keeps the others.
+    let file =
+        json!({"snapshotId": sample::snapshot_id(0x6571, 5), "targetDeploymentItemName": "Other1"});
+    let out = with_body(
+        &standin,
+        &format!("{create} --target-deployment-item-name {FLEX}"),
+        &file,
+    )
+    .await;
+    out.assert_code(0);
+    assert_eq!(sent(&standin)["targetDeploymentItemName"], FLEX);
+    assert_eq!(sent(&standin)["snapshotId"], file["snapshotId"]);
+    let before = standin.request_count();
+
+    // A value off the spec's pattern is refused by the body type, before sending.
+    let bad = run(cli(
+        &standin.base_url(),
+        &format!("{create} --snapshot not-a-snapshot-id --target-deployment-item-name {FLEX}"),
+    ))
+    .await;
+    bad.assert_code(2);
+    assert!(bad.stderr.contains("snapshotId"), "{bad:#?}");
+    // Fields cannot be set in a body that is not an object.
+    let not_object = with_body(&standin, &format!("{create} --snapshot {id}"), &json!([1])).await;
+    not_object.assert_code(2);
+    assert!(
+        not_object.stderr.contains("not a JSON object"),
+        "{not_object:#?}"
+    );
+    // Neither a file nor a field: the message names both ways.
+    let none = run(cli(&standin.base_url(), &create)).await;
+    none.assert_code(2);
+    assert!(
+        none.stderr.contains("give --file, or its fields (--snapshot, --target-deployment-item-name, --target-project-id)"),
+        "{none:#?}"
+    );
+    assert_eq!(standin.request_count(), before, "nothing more was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn flex_download_hands_out_a_link() {
     let standin = world().await;
     let snapshot = sample::migrated_flex_snapshot_in(GROUP, MIGRATED, 4);
@@ -252,7 +315,7 @@ async fn unusable_bodies_exit_2_before_anything_is_sent() {
             with_body(&standin, &create, &json!({"snapshotId": sample::snapshot_id(0x6571, 5), "targetDeploymentItemName": FLEX, "extra": 1})).await,
             "extra",
         ),
-        (run(cli(&standin.base_url(), &create)).await, "--file"),
+        (run(cli(&standin.base_url(), &create)).await, "give --file"),
     ];
     let _ = std::fs::remove_file(&big);
     for (out, named) in cases {

@@ -131,6 +131,33 @@ fn every_row_carries_its_tag_roles_versions_body_and_command_as_the_spec_and_man
     assert_eq!(create.command, Some(&["flex", "restore", "create"][..]));
     assert_eq!(create.tag, "Flex Restore Jobs");
     assert_eq!(create.request_body, Some("FlexBackupRestoreJobCreate"));
+    let fields: Vec<(&str, &str, bool)> = create
+        .body_fields
+        .iter()
+        .map(|f| (f.name, f.kind, f.required))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("snapshotId", "string", true),
+            ("targetDeploymentItemName", "string", true),
+            ("targetProjectId", "string", false),
+        ]
+    );
+    let delivery = operations::CREATE_SERVERLESS_RESTORE_JOB
+        .body_fields
+        .iter()
+        .find(|f| f.name == "deliveryType")
+        .expect("deliveryType");
+    assert_eq!(delivery.values, ["automated", "download", "pointInTime"]);
+    for op in operations::ALL {
+        assert_eq!(
+            op.body_fields.is_empty(),
+            op.request_body.is_none(),
+            "{}",
+            op.id
+        );
+    }
     assert_eq!(
         operations::LIST_FLEX_CLUSTERS.command,
         Some(&["clusters", "list"][..])

@@ -58,6 +58,9 @@ pub struct Operation {
     pub request_body: Option<&'static str>,
     /// The success statuses, lowest first.
     pub success: &'static [u16],
+    /// The request body's top-level fields of one value each, by name (what a
+    /// command line can set one flag at a time); empty without a body.
+    pub body_fields: &'static [BodyField],
     /// The name of the success body's type in [`types`](crate::types), if it has a body.
     pub body_type: Option<&'static str>,
     /// The item type in [`types`](crate::types) when the body is a page; the operation
@@ -102,6 +105,23 @@ pub struct Parameter {
     pub minimum: Option<i64>,
     /// See `minimum`.
     pub maximum: Option<i64>,
+    /// The spec's description of it.
+    pub description: Option<&'static str>,
+}
+
+/// A top-level field of one value (a string, number or boolean) in an operation's
+/// request body, as the spec declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BodyField {
+    /// The wire name, e.g. `snapshotId`.
+    pub name: &'static str,
+    /// Its JSON type: `string`, `integer`, `number` or `boolean`.
+    pub kind: &'static str,
+    /// Whether the body must have it.
+    pub required: bool,
+    /// The values it takes when the spec closes them (an enum); else empty.
+    pub values: &'static [&'static str],
     /// The spec's description of it.
     pub description: Option<&'static str>,
 }

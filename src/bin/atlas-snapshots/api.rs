@@ -60,7 +60,7 @@ fn operation(op: &'static Operation) -> Command {
             .help("The API version (only the operation's known versions)"),
     );
     if op.request_body.is_some() {
-        command = command.arg(parameters::file_arg());
+        command = command.arg(parameters::file_arg(false));
     }
     command
 }

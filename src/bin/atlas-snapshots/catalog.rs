@@ -2,7 +2,7 @@
 //! it: Atlas CLI tags and ids for `api`, command words for the friendly commands, flag
 //! spellings derived from the parameters' shared types. Nothing here names an operation.
 
-use atlas_snapshots::{Operation, Parameter, ParameterLocation, operations};
+use atlas_snapshots::{BodyField, Operation, Parameter, ParameterLocation, operations};
 use clap::ArgMatches;
 
 /// The words of `op`'s friendly command (the manifest's `cli:`), if it has one.
@@ -82,12 +82,29 @@ pub fn friendly_flag(parameter: &Parameter) -> String {
     by_type.map_or_else(|| kebab(parameter.name), str::to_owned)
 }
 
-/// `pageNum` as `page-num`; a trailing `Id` stays (`restoreJobId` as `restore-job-id`).
+/// A body field's long flag: the spelling a path parameter of the same name has
+/// (`snapshotId` is `--snapshot` wherever it appears), else the wire name in kebab case.
+pub fn body_flag(field: &BodyField) -> String {
+    operations::ALL
+        .iter()
+        .flat_map(|op| op.parameters)
+        .find(|p| p.location == ParameterLocation::Path && p.name == field.name)
+        .map_or_else(|| kebab(field.name), friendly_flag)
+}
+
+/// `pageNum` as `page-num`, `pointInTimeUTCSeconds` as `point-in-time-utc-seconds`; a
+/// trailing `Id` stays (`restoreJobId` as `restore-job-id`).
 fn kebab(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            if !out.is_empty() {
+            let after_lower = i > 0 && !chars[i - 1].is_ascii_uppercase();
+            // The last capital of a run starts the next word: `UTCSeconds`.
+            let ends_run = i > 0
+                && chars[i - 1].is_ascii_uppercase()
+                && chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            if after_lower || ends_run {
                 out.push('-');
             }
             out.push(c.to_ascii_lowercase());
@@ -136,5 +153,25 @@ mod tests {
         let flags: Vec<String> = friendly_parameters(op).map(friendly_flag).collect();
         assert_eq!(flags, ["group-id", "cluster", "page-size", "page-num"]);
         assert_eq!(kebab("restoreJobId"), "restore-job-id");
+        assert_eq!(kebab("pointInTimeUTCSeconds"), "point-in-time-utc-seconds");
+        assert_eq!(kebab("mongoDBVersion"), "mongo-db-version");
+    }
+
+    #[test]
+    fn body_flags_spell_an_id_as_its_path_parameter_does() {
+        let create = &operations::CREATE_SERVERLESS_RESTORE_JOB;
+        let flags: Vec<String> = create.body_fields.iter().map(body_flag).collect();
+        assert_eq!(
+            flags,
+            [
+                "delivery-type",
+                "oplog-inc",
+                "oplog-ts",
+                "point-in-time-utc-seconds",
+                "snapshot",
+                "target-cluster-name",
+                "target-group-id",
+            ]
+        );
     }
 }

@@ -119,7 +119,10 @@ fn leaf(word: &'static str, op: &'static Operation) -> Command {
         );
     }
     if op.request_body.is_some() {
-        command = command.arg(parameters::file_arg());
+        for field in op.body_fields {
+            command = command.arg(parameters::body_arg(field, catalog::body_flag(field)));
+        }
+        command = command.arg(parameters::file_arg(!op.body_fields.is_empty()));
     }
     command
 }

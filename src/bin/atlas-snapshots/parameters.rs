@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use atlas_snapshots::{Operation, Parameter};
+use atlas_snapshots::{BodyField, Operation, Parameter};
 use clap::{Arg, ArgMatches};
 
 use crate::{
@@ -87,16 +87,99 @@ fn value_name(long: &str) -> String {
     long.to_ascii_uppercase().replace('-', "_")
 }
 
-/// `--file`: the request body, which an operation that takes one always requires.
-pub fn file_arg() -> Arg {
+/// `--file`: the request body, which an operation that takes one always requires,
+/// unless flags for its fields can give it instead (`fields`).
+pub fn file_arg(fields: bool) -> Arg {
+    let (required, fact) = match fields {
+        true => (false, "the flags above set or replace its fields"),
+        false => (true, "required"),
+    };
     Arg::new(FILE)
         .long("file")
         .value_name("PATH")
-        .required(true)
+        .required(required)
         .help(format!(
-            "The request body (JSON) from a file, or - for stdin; at most {} KiB [required]",
+            "The request body (JSON) from a file, or - for stdin; at most {} KiB [{fact}]",
             MAX_BODY_BYTES / 1024
         ))
+}
+
+/// The id of a body field's flag, apart from the parameters' (their wire names).
+fn body_id(field: &BodyField) -> String {
+    format!("body.{}", field.name)
+}
+
+/// The flag setting one field of the request body, spelled `long`: typed by the
+/// field's JSON type, its closed values offered, the spec's description as help.
+pub fn body_arg(field: &'static BodyField, long: String) -> Arg {
+    let arg = Arg::new(body_id(field)).long(long.clone());
+    let arg = match field.kind {
+        "boolean" => arg
+            .value_name("BOOL")
+            .value_parser(clap::value_parser!(bool)),
+        "integer" => arg.value_name("N").value_parser(clap::value_parser!(i64)),
+        "number" => arg.value_name("X").value_parser(clap::value_parser!(f64)),
+        _ if !field.values.is_empty() => arg
+            .value_name(value_name(&long))
+            .value_parser(clap::builder::PossibleValuesParser::new(field.values)),
+        _ => arg.value_name(value_name(&long)),
+    };
+    let name = field.name;
+    let fact = match field.required {
+        true => format!("body field `{name}`; required unless --file gives it"),
+        false => format!("body field `{name}`"),
+    };
+    let text = field.description.map(str::trim).unwrap_or_default();
+    let first = text.split_once(". ").map_or(text, |(first, _)| first);
+    let first = first.trim_end_matches('.');
+    arg.help(format!("{first} [{fact}]"))
+        .long_help(format!("{text}\n[{fact}]"))
+}
+
+/// The fields `matches` set, as JSON values of their types.
+fn body_values(op: &Operation, matches: &ArgMatches) -> Vec<(&'static str, serde_json::Value)> {
+    let mut values = Vec::new();
+    for field in op.body_fields {
+        let id = body_id(field);
+        let value = match field.kind {
+            "boolean" => get::<bool>(matches, &id).map(serde_json::Value::from),
+            "integer" => get::<i64>(matches, &id).map(serde_json::Value::from),
+            "number" => get::<f64>(matches, &id).map(serde_json::Value::from),
+            _ => get::<String>(matches, &id).map(serde_json::Value::from),
+        };
+        if let Some(value) = value {
+            values.push((field.name, value));
+        }
+    }
+    values
+}
+
+/// A flag's value, or `None` when the command has no such flag (the `api` form takes
+/// bodies from `--file` only, as the Atlas CLI's does) or it was not given.
+fn get<T: Clone + Send + Sync + 'static>(matches: &ArgMatches, id: &str) -> Option<T> {
+    matches.try_get_one::<T>(id).ok().flatten().cloned()
+}
+
+/// The body `--file` gave (or `{}`), with the fields the flags set put in.
+fn with_fields(
+    body: Option<Vec<u8>>,
+    fields: Vec<(&'static str, serde_json::Value)>,
+) -> Result<Vec<u8>, Failure> {
+    let mut object = match &body {
+        Some(text) => match serde_json::from_slice::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(object)) => object,
+            _ => {
+                return Err(Failure::Input(
+                    "--file is not a JSON object, so its fields cannot be set by flags".to_owned(),
+                ));
+            }
+        },
+        None => serde_json::Map::new(),
+    };
+    for (name, value) in fields {
+        object.insert(name.to_owned(), value);
+    }
+    serde_json::to_vec(&object).map_err(|e| Failure::Input(format!("the request body: {e}")))
 }
 
 /// The call `matches` describe for `op`, over the flags of `parameters`; the body is
@@ -130,6 +213,23 @@ pub fn call<'a>(
         Some(source) => Some(read_body(source)?),
         None => None,
     };
+    let fields = body_values(op, matches);
+    let body = match fields.is_empty() {
+        true => body,
+        false => Some(with_fields(body, fields)?),
+    };
+    if op.request_body.is_some() && body.is_none() {
+        let flags: Vec<String> = op
+            .body_fields
+            .iter()
+            .map(|f| format!("--{}", crate::catalog::body_flag(f)))
+            .collect();
+        return Err(Failure::Input(format!(
+            "{} needs a request body: give --file, or its fields ({})",
+            op.id,
+            flags.join(", ")
+        )));
+    }
     Ok(Call {
         operation: op,
         arguments,
