@@ -64,8 +64,7 @@ pub fn arg(parameter: &'static Parameter, long: impl Into<clap::builder::Str>) -
     let name = parameter.name;
     let (help, long_help) = match parameter.description.map(str::trim) {
         Some(text) if !text.is_empty() => {
-            let first = text.split_once(". ").map_or(text, |(first, _)| first);
-            let first = first.trim_end_matches('.');
+            let first = first_sentence(text);
             (
                 format!("{first} [{facts}]"),
                 format!("{text}\n[`{name}`; {facts}]"),
@@ -80,6 +79,12 @@ pub fn arg(parameter: &'static Parameter, long: impl Into<clap::builder::Str>) -
         (help, long_help)
     };
     arg.required(required).help(help).long_help(long_help)
+}
+
+/// The first sentence of a description, for `-h`, without its full stop.
+fn first_sentence(text: &str) -> &str {
+    let first = text.split_once(". ").map_or(text, |(first, _)| first);
+    first.trim_end_matches('.')
 }
 
 /// `--group-id` takes a GROUP_ID, `--clusterName` a CLUSTERNAME.
@@ -130,8 +135,7 @@ pub fn body_arg(field: &'static BodyField, long: String) -> Arg {
         false => format!("body field `{name}`"),
     };
     let text = field.description.map(str::trim).unwrap_or_default();
-    let first = text.split_once(". ").map_or(text, |(first, _)| first);
-    let first = first.trim_end_matches('.');
+    let first = first_sentence(text);
     arg.help(format!("{first} [{fact}]"))
         .long_help(format!("{text}\n[{fact}]"))
 }
