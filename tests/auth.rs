@@ -534,17 +534,8 @@ async fn digest_survives_64_concurrent_calls_on_one_nonce() {
         .unwrap();
     let before = standin.request_count();
     for _round in 0..5 {
-        let calls = (0..64).map(|i| {
-            let client = client.clone();
-            tokio::spawn(async move {
-                client
-                    .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(i % 3))
-                    .await
-                    .map(|_| ())
-            })
-        });
-        for call in futures::future::join_all(calls).await {
-            call.unwrap().unwrap();
+        for call in concurrent_flex_gets(&client, 64).await {
+            call.unwrap();
         }
     }
     assert_eq!(
@@ -559,17 +550,8 @@ async fn digest_survives_64_concurrent_calls_on_one_nonce() {
 async fn a_cold_digest_client_draws_one_challenge_for_64_concurrent_calls() {
     let standin = digest_standin().await;
     let client = client_with(&standin, Credentials::api_key(PUBLIC, PRIVATE));
-    let calls = (0..64).map(|i| {
-        let client = client.clone();
-        tokio::spawn(async move {
-            client
-                .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(i % 3))
-                .await
-                .map(|_| ())
-        })
-    });
-    for call in futures::future::join_all(calls).await {
-        call.unwrap().unwrap();
+    for call in concurrent_flex_gets(&client, 64).await {
+        call.unwrap();
     }
     assert_eq!(standin.unauthorized_count(), 1, "one challenge, shared");
     assert_eq!(standin.request_count(), 65);

@@ -47,22 +47,10 @@ async fn digest_standin(configure: impl FnOnce(StandInBuilder) -> StandInBuilder
 
 /// `n` concurrent flex snapshot gets; how many failed.
 async fn concurrent_failures(client: &Client, n: u32) -> usize {
-    let calls = (0..n).map(|i| {
-        let client = client.clone();
-        tokio::spawn(async move {
-            client
-                .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(i % 3))
-                .await
-                .map(|_| ())
-        })
-    });
-    let results = tokio::time::timeout(BOUND, futures::future::join_all(calls))
+    let results = tokio::time::timeout(BOUND, concurrent_flex_gets(client, n))
         .await
         .expect("the calls end in time");
-    results
-        .into_iter()
-        .filter(|r| !matches!(r, Ok(Ok(()))))
-        .count()
+    results.iter().filter(|r| r.is_err()).count()
 }
 
 /// A server that wants no credentials: while `down`, every request is answered after

@@ -76,6 +76,25 @@ pub fn client(standin: &StandIn) -> Client {
     builder(standin).build().expect("client builds")
 }
 
+/// `n` flex snapshot gets at once, each on its own task over a clone of `client`
+/// (the seeded snapshots in turn), and how each ended.
+pub async fn concurrent_flex_gets(client: &Client, n: u32) -> Vec<atlas_snapshots::Result<()>> {
+    let calls = (0..n).map(|i| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .get_flex_backup_snapshot(GROUP, FLEX, &flex_id(i % 3))
+                .await
+                .map(|_| ())
+        })
+    });
+    futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("the call's task"))
+        .collect()
+}
+
 /// The id of the `i`-th seeded snapshot.
 pub fn serverless_id(i: u32) -> String {
     sample::serverless_snapshot_in(GROUP, SERVERLESS, i)["id"]
