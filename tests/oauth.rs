@@ -306,6 +306,17 @@ async fn any_expires_in_gives_a_working_token_or_an_auth_error() {
     .await;
 }
 
+/// A stand-in with one service account and one snapshot in each cluster.
+async fn service_account_standin(id: &str, secret: &str) -> StandIn {
+    let standin = StandIn::builder()
+        .service_account(id, secret)
+        .start()
+        .await
+        .unwrap();
+    seed(&standin, 1);
+    standin
+}
+
 // ----- failures are shared like tokens -----
 
 /// 1,000 calls waiting on a refused client id make one token request between them, and
@@ -313,12 +324,7 @@ async fn any_expires_in_gives_a_working_token_or_an_auth_error() {
 #[tokio::test]
 async fn a_refused_client_is_one_token_request_for_1000_waiting_calls() {
     bounded(60, async {
-        let standin = StandIn::builder()
-            .service_account(CLIENT_ID, CLIENT_SECRET)
-            .start()
-            .await
-            .unwrap();
-        seed(&standin, 1);
+        let standin = service_account_standin(CLIENT_ID, CLIENT_SECRET).await;
         let client = builder(&standin)
             .credentials(Credentials::service_account(CLIENT_ID, "mdb_sa_sk_wrong"))
             .build()
@@ -452,12 +458,7 @@ async fn repeated_failures_back_off() {
 #[tokio::test]
 async fn the_token_endpoints_retry_after_is_honoured_then_it_recovers() {
     bounded(30, async {
-        let standin = StandIn::builder()
-            .service_account(CLIENT_ID, CLIENT_SECRET)
-            .start()
-            .await
-            .unwrap();
-        seed(&standin, 1);
+        let standin = service_account_standin(CLIENT_ID, CLIENT_SECRET).await;
         let client = builder(&standin)
             .credentials(Credentials::service_account(CLIENT_ID, CLIENT_SECRET))
             .retry(RetryPolicy::disabled())
@@ -655,12 +656,7 @@ const ODD_PAIR: &str = "id%3Awith%25colon+%2Bplus+%C3%A9:sk%3A5ecret%2520+%2B%C3
 #[tokio::test]
 async fn client_id_and_secret_are_form_encoded_before_basic() {
     bounded(30, async {
-        let standin = StandIn::builder()
-            .service_account(ODD_ID, ODD_SECRET)
-            .start()
-            .await
-            .unwrap();
-        seed(&standin, 1);
+        let standin = service_account_standin(ODD_ID, ODD_SECRET).await;
         let client = builder(&standin)
             .credentials(Credentials::service_account(ODD_ID, ODD_SECRET))
             .build()
